@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { repoRoot } from './paths.js';
+
+/** A configuration problem: the message names the variable and what it expects, so the operator can fix it at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce
+  .number({ error: 'expected a TCP port number' })
+  .int('expected a whole number')
+  .min(0, 'expected a port between 0 and 65535')
+  .max(65535, 'expected a port between 0 and 65535');
+
+const milliseconds = z.coerce.number({ error: 'expected milliseconds' }).int('expected whole milliseconds').positive('expected a positive number');
+
+const envSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// connection string')
+    .optional(),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'expected a database name of letters, digits, _ or - (at most 63)')
+    .default('exemptions'),
+  DATA_DIR: z.string().min(1).default(path.join(repoRoot, '.data')),
+  CACHE_DIR: z.string().min(1).default(path.join(repoRoot, '.cache')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: milliseconds.default(25_000),
+  JOB_POLL_INTERVAL_MS: milliseconds.default(1_000),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export const roles = ['web', 'jobs', 'all'] as const;
+export type Role = (typeof roles)[number];
+
+/** Reads configuration from the environment; throws one ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const got = env[variable];
+    return `${variable}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+  });
+  throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
+}
+
+/** Parses `--role=web|jobs|all` from the command line; `all` when absent. */
+export function parseRole(argv: readonly string[]): Role {
+  const flag = argv.find((arg) => arg.startsWith('--role'));
+  if (flag === undefined) return 'all';
+  const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : argv[argv.indexOf(flag) + 1];
+  if ((roles as readonly string[]).includes(value ?? '')) return value as Role;
+  throw new ConfigError(`--role: expected one of ${roles.join(', ')} (got ${JSON.stringify(value ?? '')})`);
+}

@@ -1,0 +1,41 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { Logger } from '../logger.js';
+import { pingDatabase } from '../db/connect.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+
+export interface AppDependencies {
+  db: Db;
+  logger: Logger;
+}
+
+export function createApp({ db, logger }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  // Liveness: the process is up. Readiness: it can reach its database, so a balancer may route to it.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await pingDatabase(db);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' });
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

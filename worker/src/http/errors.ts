@@ -1,0 +1,33 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+/** An error whose message is safe to show the caller, with the HTTP status it maps to. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { message: `No route for ${req.method} ${req.path}` } });
+};
+
+/** The one place where errors become HTTP answers: known errors keep their status, others are a logged 500. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  if (error instanceof HttpError) {
+    res.status(error.status).json({ error: { message: error.message, details: error.details } });
+    return;
+  }
+  // body-parser errors (malformed JSON, too large) carry a 4xx status of their own.
+  const status = typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : NaN;
+  if (status >= 400 && status < 500) {
+    res.status(status).json({ error: { message: (error as Error).message } });
+    return;
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  res.status(500).json({ error: { message: 'Internal error' } });
+};

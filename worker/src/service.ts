@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import type { Agenda } from 'agenda';
+import type { Db, MongoClient } from 'mongodb';
+import type { Config, Role } from './config.js';
+import type { Logger } from './logger.js';
+import { connectDatabase } from './db/connect.js';
+import type { LocalServer } from './db/localServer.js';
+import { provisionDatabase } from './db/provision.js';
+import { createApp } from './http/app.js';
+import { createScheduler, type JobDefinition } from './jobs/scheduler.js';
+import { jobs as allJobs } from './jobs/index.js';
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(host: string, port: number) {
+    super(`Port ${port} on ${host} is already in use. Stop the process using it, or set PORT to a free port.`);
+  }
+}
+
+export interface ServiceOptions {
+  config: Config;
+  role: Role;
+  logger: Logger;
+  jobs?: readonly JobDefinition[];
+}
+
+export interface RunningService {
+  /** The HTTP base URL, or null for the jobs role. */
+  readonly url: string | null;
+  readonly db: Db;
+  readonly client: MongoClient;
+  readonly scheduler: Agenda;
+  readonly database: LocalServer;
+  /** Graceful: stop accepting requests, drain running jobs (bounded by SHUTDOWN_TIMEOUT_MS), close the database. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections would hold close() open; in-flight requests still finish.
+    server.closeIdleConnections();
+  });
+}
+
+export async function startService({ config, role, logger, jobs = allJobs }: ServiceOptions): Promise<RunningService> {
+  const database = await provisionDatabase({
+    uri: config.MONGODB_URI,
+    dataDir: config.DATA_DIR,
+    cacheDir: config.CACHE_DIR,
+    logger,
+  });
+  const cleanups: Array<() => Promise<void>> = [() => database.stop()];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'cleanup failed'));
+    cleanups.length = 0;
+  };
+
+  try {
+    const { client, db } = await connectDatabase(database.uri, config.MONGODB_DB);
+    cleanups.push(() => client.close());
+
+    // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.
+    const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS, jobs });
+    await scheduler.ready;
+    cleanups.push(() => scheduler.stop(false));
+
+    if (role !== 'web') {
+      await scheduler.start();
+      cleanups.push(async () => {
+        const drained = await scheduler.drain(config.SHUTDOWN_TIMEOUT_MS);
+        if (drained.timedOut) logger.warn({ running: drained.running }, 'shutdown timeout: unfinished jobs will be retried by another worker');
+      });
+    }
+
+    let url: string | null = null;
+    if (role !== 'jobs') {
+      const http = createServer(createApp({ db, logger }));
+      const port = await listen(http, config.HOST, config.PORT);
+      cleanups.push(() => closeServer(http));
+      url = `http://${config.HOST}:${port}`;
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      db,
+      client,
+      scheduler,
+      database,
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
