@@ -21,7 +21,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const service = await startService({ config, role, logger });
   logger.info(
-    { role, database: service.database.kind, databasePid: service.database.pid, url: service.url },
+    {
+      role,
+      url: service.url,
+      // A database we started listens on loopback without credentials, so its address is safe to print.
+      database: { kind: service.database.kind, pid: service.database.pid, uri: service.database.kind === 'external' ? undefined : service.database.uri },
+    },
     service.url === null
       ? `worker (role ${role}) processing jobs`
       : `worker (role ${role}) listening on ${service.url} — health ${service.url}/healthz, readiness ${service.url}/readyz`,

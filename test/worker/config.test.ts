@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig, parseRole } from '../../worker/src/config.js';
+
+describe('configuration', () => {
+  it('uses documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', MONGODB_DB: 'exemptions', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 25000 });
+    expect(config.MONGODB_URI).toBeUndefined();
+  });
+
+  it('names every bad variable, what it expects, and what it got', () => {
+    expect(() => loadConfig({ PORT: '70000', MONGODB_URI: 'postgres://x', LOG_LEVEL: 'loud' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: '70000', MONGODB_URI: 'postgres://x', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('PORT: expected a port between 0 and 65535 (got "70000")');
+      expect(message).toContain('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string (got "postgres://x")');
+      expect(message).toContain('LOG_LEVEL:');
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('reads the role from --role=… or --role …, defaulting to all', () => {
+    expect(parseRole([])).toBe('all');
+    expect(parseRole(['--role=web'])).toBe('web');
+    expect(parseRole(['--role', 'jobs'])).toBe('jobs');
+    expect(() => parseRole(['--role=both'])).toThrow('--role: expected one of web, jobs, all (got "both")');
+  });
+});
