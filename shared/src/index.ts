@@ -8,3 +8,4 @@ export * from './certificate.js';
 export * from './certificateChanges.js';
 export * from './status.js';
 export * from './coverage.js';
+export * from './certificateHistory.js';

@@ -3,7 +3,10 @@ import type { Config, Role } from '../../worker/src/config.js';
 import type { JobDefinition } from '../../worker/src/jobs/scheduler.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { startService, type RunningService } from '../../worker/src/service.js';
+import type { Clock } from '../../worker/src/clock.js';
+import type { StripeGateway } from '../../worker/src/stripe/gateway.js';
 import { testConfig } from './database.js';
+import { FakeStripe } from './fakeStripe.js';
 
 export interface TestService extends RunningService {
   readonly config: Config;
@@ -11,9 +14,24 @@ export interface TestService extends RunningService {
   dispose(): Promise<void>;
 }
 
-export async function startTestService(options: { role?: Role; jobs?: readonly JobDefinition[]; config?: Config } = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  role?: Role;
+  jobs?: readonly JobDefinition[];
+  config?: Config;
+  stripe?: StripeGateway;
+  clock?: Clock;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const config = options.config ?? testConfig();
-  const service = await startService({ config, role: options.role ?? 'all', logger: createLogger('silent'), jobs: options.jobs ?? [] });
+  const service = await startService({
+    config,
+    role: options.role ?? 'all',
+    logger: createLogger('silent'),
+    jobs: options.jobs ?? [],
+    stripe: options.stripe ?? new FakeStripe(),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   return {
     ...service,
     config,

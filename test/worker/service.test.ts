@@ -1,6 +1,10 @@
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import { AccountSettingsRepository } from '../../worker/src/accounts/accountSettings.js';
+import { CertificateRepository } from '../../worker/src/certificates/certificateRepository.js';
+import { systemClock } from '../../worker/src/clock.js';
 import { createApp } from '../../worker/src/http/app.js';
+import { FakeStripe } from '../support/fakeStripe.js';
 import { defineJob } from '../../worker/src/jobs/scheduler.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { PortInUseError, startService } from '../../worker/src/service.js';
@@ -26,7 +30,16 @@ describe('the worker service', () => {
   it('reports not ready (503) when the database cannot be reached', async () => {
     // Nothing listens on port 1; the client is never connected, so every command fails fast.
     const client = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 300 });
-    const app = createApp({ db: client.db('unreachable'), logger: createLogger('silent') });
+    const db = client.db('unreachable');
+    const app = createApp({
+      db,
+      logger: createLogger('silent'),
+      clock: systemClock,
+      stripe: new FakeStripe(),
+      certificates: new CertificateRepository(db),
+      settings: new AccountSettingsRepository(db),
+      appSecrets: [],
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {

@@ -31,6 +31,21 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: milliseconds.default(25_000),
   JOB_POLL_INTERVAL_MS: milliseconds.default(1_000),
+  STRIPE_APP_SECRETS: z
+    .string()
+    .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
+    .pipe(
+      z
+        .array(z.string().regex(/^absec_[A-Za-z0-9_]+$/, 'expected app signing secrets (absec_…)'))
+        .max(2, 'expected at most two comma-separated secrets (the current one and, while rotating, the next)'),
+    )
+    .default([]),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'expected a Stripe secret or restricted key (sk_… or rk_…)')
+    .optional(),
+  /** Points the Stripe client elsewhere (stripe-mock in tests); unset in production. */
+  STRIPE_API_BASE: z.url({ error: 'expected a URL such as http://127.0.0.1:12111' }).optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

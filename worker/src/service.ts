@@ -9,6 +9,12 @@ import { provisionDatabase } from './db/provision.js';
 import { createApp } from './http/app.js';
 import { createScheduler, type JobDefinition } from './jobs/scheduler.js';
 import { jobs as allJobs } from './jobs/index.js';
+import { AccountSettingsRepository } from './accounts/accountSettings.js';
+import { CertificateRepository } from './certificates/certificateRepository.js';
+import { systemClock, type Clock } from './clock.js';
+import type { ApiContext } from './http/context.js';
+import type { StripeGateway } from './stripe/gateway.js';
+import { createStripeGateway } from './stripe/stripeGateway.js';
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
@@ -22,6 +28,9 @@ export interface ServiceOptions {
   role: Role;
   logger: Logger;
   jobs?: readonly JobDefinition[];
+  /** Defaults to the Stripe API with STRIPE_SECRET_KEY; tests pass a recording gateway. */
+  stripe?: StripeGateway;
+  clock?: Clock;
 }
 
 export interface RunningService {
@@ -31,6 +40,7 @@ export interface RunningService {
   readonly client: MongoClient;
   readonly scheduler: Agenda;
   readonly database: LocalServer;
+  readonly context: ApiContext;
   /** Graceful: stop accepting requests, drain running jobs (bounded by SHUTDOWN_TIMEOUT_MS), close the database. */
   stop(): Promise<void>;
 }
@@ -57,7 +67,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-export async function startService({ config, role, logger, jobs = allJobs }: ServiceOptions): Promise<RunningService> {
+export async function startService({ config, role, logger, jobs = allJobs, stripe, clock = systemClock }: ServiceOptions): Promise<RunningService> {
   const database = await provisionDatabase({
     uri: config.MONGODB_URI,
     dataDir: config.DATA_DIR,
@@ -74,6 +84,17 @@ export async function startService({ config, role, logger, jobs = allJobs }: Ser
     const { client, db } = await connectDatabase(database.uri, config.MONGODB_DB);
     cleanups.push(() => client.close());
 
+    const context: ApiContext = {
+      db,
+      logger,
+      clock,
+      stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
+      certificates: new CertificateRepository(db),
+      settings: new AccountSettingsRepository(db),
+      appSecrets: config.STRIPE_APP_SECRETS,
+    };
+    await context.certificates.ensureIndexes();
+
     // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.
     const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS, jobs });
     await scheduler.ready;
@@ -89,7 +110,7 @@ export async function startService({ config, role, logger, jobs = allJobs }: Ser
 
     let url: string | null = null;
     if (role !== 'jobs') {
-      const http = createServer(createApp({ db, logger }));
+      const http = createServer(createApp(context));
       const port = await listen(http, config.HOST, config.PORT);
       cleanups.push(() => closeServer(http));
       url = `http://${config.HOST}:${port}`;
@@ -102,6 +123,7 @@ export async function startService({ config, role, logger, jobs = allJobs }: Ser
       client,
       scheduler,
       database,
+      context,
       stop: () => (stopping ??= cleanUp()),
     };
   } catch (error) {

@@ -1,17 +1,13 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
-import type { Logger } from '../logger.js';
 import { pingDatabase } from '../db/connect.js';
+import { createApiRouter } from './api.js';
+import type { ApiContext } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 
-export interface AppDependencies {
-  db: Db;
-  logger: Logger;
-}
-
-export function createApp({ db, logger }: AppDependencies): Express {
+export function createApp(context: ApiContext): Express {
+  const { db, logger } = context;
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -34,6 +30,8 @@ export function createApp({ db, logger }: AppDependencies): Express {
     const ready = await pingDatabase(db);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' });
   });
+
+  app.use('/api/v1', createApiRouter(context));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

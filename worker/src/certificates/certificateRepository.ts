@@ -1,0 +1,203 @@
+import {
+  certificateChanges,
+  VersionConflictError,
+  type Actor,
+  type CalendarDate,
+  type Certificate,
+  type CertificateStatus,
+  type FieldChange,
+  type HistoryAction,
+} from '@exemptions/shared';
+import type { Collection, Db, Filter, Sort } from 'mongodb';
+import { isDuplicateKeyError } from '../db/connect.js';
+import { ensureIndexes } from '../db/indexes.js';
+import { tenantFilter, type Tenant } from '../tenancy.js';
+import { fromDocument, toDocument, type CertificateDocument, type CustomerSummary } from './certificateDocument.js';
+import { statusFilter } from './statusFilter.js';
+
+/**
+ * One version of a certificate, written before the certificate itself. Its `_id`
+ * (`<certificate id>:v<version>`) is unique, so of two writers starting from the same version
+ * exactly one can record the next: the history is the optimistic-concurrency check.
+ * It keeps the whole snapshot, so a write interrupted between the two steps is rolled forward.
+ */
+export interface HistoryDocument {
+  _id: string;
+  accountId: string;
+  livemode: boolean;
+  certificateId: string;
+  version: number;
+  action: HistoryAction;
+  actor: Actor;
+  at: string;
+  changes: FieldChange[];
+  snapshot: CertificateDocument;
+}
+
+export interface HistoryEntry {
+  readonly version: number;
+  readonly action: HistoryAction;
+  readonly actor: Actor;
+  readonly at: string;
+  readonly changes: readonly FieldChange[];
+}
+
+export type { CustomerSummary };
+
+export interface StoredCertificate {
+  readonly certificate: Certificate;
+  readonly customer: CustomerSummary;
+}
+
+export interface CertificateSearch {
+  /** Prefix of the customer's name, email or id; case-insensitive. */
+  readonly q?: string;
+  readonly status?: CertificateStatus;
+  readonly jurisdiction?: string;
+  readonly reason?: string;
+  readonly customerId?: string;
+  readonly sort: 'expiration' | 'updated';
+  readonly limit: number;
+  readonly cursor?: SearchCursor;
+}
+
+/** Where the previous page ended: the sort key and id of its last certificate. */
+export interface SearchCursor {
+  readonly key: string;
+  readonly id: string;
+}
+
+export interface SearchPage {
+  readonly items: StoredCertificate[];
+  readonly next: SearchCursor | null;
+}
+
+export const CERTIFICATES = 'certificates';
+export const CERTIFICATE_HISTORY = 'certificate_history';
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class CertificateRepository {
+  private readonly certificates: Collection<CertificateDocument>;
+  private readonly history: Collection<HistoryDocument>;
+
+  constructor(db: Db) {
+    this.certificates = db.collection<CertificateDocument>(CERTIFICATES);
+    this.history = db.collection<HistoryDocument>(CERTIFICATE_HISTORY);
+  }
+
+  /** One index per query path; every one starts with the tenant. */
+  async ensureIndexes(): Promise<void> {
+    await ensureIndexes(this.certificates, [
+      { key: { accountId: 1, livemode: 1, customerId: 1 }, name: 'by_customer' },
+      { key: { accountId: 1, livemode: 1, sortExpiry: 1, _id: 1 }, name: 'by_expiration' },
+      { key: { accountId: 1, livemode: 1, updatedAt: -1, _id: -1 }, name: 'by_update' },
+      { key: { accountId: 1, livemode: 1, 'search.name': 1 }, name: 'search_name' },
+      { key: { accountId: 1, livemode: 1, 'search.email': 1 }, name: 'search_email' },
+      { key: { accountId: 1, livemode: 1, 'search.customerId': 1 }, name: 'search_customer' },
+      { key: { accountId: 1, livemode: 1, 'jurisdictions.code': 1 }, name: 'by_jurisdiction' },
+      { key: { accountId: 1, livemode: 1, 'windows.until': 1 }, name: 'by_window_end' },
+    ]);
+    await ensureIndexes(this.history, [{ key: { accountId: 1, livemode: 1, certificateId: 1, version: -1 }, name: 'by_certificate' }]);
+  }
+
+  async insert(certificate: Certificate, customer: CustomerSummary, actor: Actor, action: HistoryAction = 'created'): Promise<void> {
+    await this.recordVersion(null, certificate, customer, actor, action);
+    await this.certificates.insertOne(toDocument(certificate, customer)).catch((error: unknown) => {
+      // A retried create after the history was written: the certificate is already there.
+      if (!isDuplicateKeyError(error)) throw error;
+    });
+  }
+
+  /** Stores `after` as the version following `before`; throws VersionConflictError if another writer got there first. */
+  async saveNextVersion(before: StoredCertificate, after: Certificate, actor: Actor, action: HistoryAction, customer = before.customer): Promise<void> {
+    await this.recordVersion(before.certificate, after, customer, actor, action);
+    await this.certificates.replaceOne(
+      { _id: after.id, ...tenantFilter(after), version: before.certificate.version },
+      toDocument(after, customer),
+    );
+  }
+
+  async find(tenant: Tenant, id: string): Promise<StoredCertificate | null> {
+    const [latest] = await this.history
+      .find({ ...tenantFilter(tenant), certificateId: id })
+      .sort({ version: -1 })
+      .limit(1)
+      .toArray();
+    const document = await this.certificates.findOne({ _id: id, ...tenantFilter(tenant) });
+    if (latest !== undefined && (document === null || document.version < latest.version)) {
+      // The last write recorded its version but did not reach the certificate: finish it.
+      await this.certificates.replaceOne({ _id: id, ...tenantFilter(tenant) }, latest.snapshot, { upsert: true }).catch((error: unknown) => {
+        if (!isDuplicateKeyError(error)) throw error;
+      });
+      return fromDocument(latest.snapshot);
+    }
+    return document === null ? null : fromDocument(document);
+  }
+
+  async historyOf(tenant: Tenant, id: string): Promise<HistoryEntry[]> {
+    const entries = await this.history
+      .find({ ...tenantFilter(tenant), certificateId: id }, { projection: { snapshot: 0 } })
+      .sort({ version: 1 })
+      .toArray();
+    return entries.map(({ version, action, actor, at, changes }) => ({ version, action, actor, at, changes }));
+  }
+
+  async ofCustomer(tenant: Tenant, customerId: string): Promise<StoredCertificate[]> {
+    const documents = await this.certificates.find({ ...tenantFilter(tenant), customerId }).sort({ createdAt: 1, _id: 1 }).toArray();
+    return documents.map(fromDocument);
+  }
+
+  async search(tenant: Tenant, search: CertificateSearch, today: CalendarDate, windowDays: number): Promise<SearchPage> {
+    const conditions: Filter<CertificateDocument>[] = [tenantFilter(tenant)];
+    if (search.q !== undefined && search.q !== '') {
+      const prefix = new RegExp(`^${escapeRegex(search.q.toLowerCase())}`);
+      conditions.push({ $or: [{ 'search.name': prefix }, { 'search.email': prefix }, { 'search.customerId': prefix }] });
+    }
+    if (search.status !== undefined) conditions.push(statusFilter(search.status, today, windowDays));
+    if (search.jurisdiction !== undefined) conditions.push({ 'jurisdictions.code': search.jurisdiction });
+    if (search.reason !== undefined) conditions.push({ reason: search.reason } as Filter<CertificateDocument>);
+    if (search.customerId !== undefined) conditions.push({ customerId: search.customerId });
+
+    const ascending = search.sort === 'expiration';
+    const keyField = ascending ? 'sortExpiry' : 'updatedAt';
+    if (search.cursor !== undefined) {
+      const { key, id } = search.cursor;
+      const after = ascending ? '$gt' : '$lt';
+      conditions.push({ $or: [{ [keyField]: { [after]: key } }, { [keyField]: key, _id: { [after]: id } }] } as Filter<CertificateDocument>);
+    }
+    const sort: Sort = ascending ? { sortExpiry: 1, _id: 1 } : { updatedAt: -1, _id: -1 };
+    const documents = await this.certificates
+      .find({ $and: conditions })
+      .sort(sort)
+      .limit(search.limit + 1)
+      .toArray();
+    const page = documents.slice(0, search.limit);
+    const last = page.at(-1);
+    const next = documents.length > search.limit && last !== undefined ? { key: String(last[keyField]), id: last._id } : null;
+    return { items: page.map(fromDocument), next };
+  }
+
+  private async recordVersion(before: Certificate | null, after: Certificate, customer: CustomerSummary, actor: Actor, action: HistoryAction): Promise<void> {
+    const entry: HistoryDocument = {
+      _id: `${after.id}:v${after.version}`,
+      accountId: after.accountId,
+      livemode: after.livemode,
+      certificateId: after.id,
+      version: after.version,
+      action,
+      actor,
+      at: after.updatedAt,
+      changes: certificateChanges(before, after),
+      snapshot: toDocument(after, customer),
+    };
+    try {
+      await this.history.insertOne(entry);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new VersionConflictError(after.id, after.version - 1, after.version);
+      throw error;
+    }
+  }
+}

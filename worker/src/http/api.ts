@@ -1,0 +1,34 @@
+import cors from 'cors';
+import express, { Router } from 'express';
+import { certificateLimits } from '@exemptions/shared';
+import { settingsRoutes } from '../accounts/routes.js';
+import { certificateRoutes } from '../certificates/routes.js';
+import { appSignatureAuth } from './auth/appSignature.js';
+import { parseJsonBody } from './auth/jsonBody.js';
+import type { ApiContext } from './context.js';
+
+/** Room for the largest certificate file plus multipart framing. */
+const MAX_BODY_BYTES = certificateLimits.fileBytes + 256 * 1024;
+
+/**
+ * The API behind the Stripe App, under /api/v1. The app runs in a sandboxed iframe whose
+ * origin is "null", so CORS answers "*" — here only; authentication is the signature, not the origin.
+ */
+export function createApiRouter(context: ApiContext): Router {
+  const router = Router();
+  router.use(
+    cors({
+      origin: '*',
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Stripe-Signature', 'X-Stripe-User-Id', 'X-Stripe-Account-Id', 'X-Stripe-Livemode'],
+      exposedHeaders: ['Content-Disposition', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  router.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
+  router.use(appSignatureAuth({ secrets: context.appSecrets }));
+  router.use(parseJsonBody);
+  router.use(certificateRoutes(context));
+  router.use(settingsRoutes(context));
+  return router;
+}
