@@ -9,3 +9,4 @@ export * from './certificateChanges.js';
 export * from './status.js';
 export * from './coverage.js';
 export * from './certificateHistory.js';
+export * from './requestSigning.js';

@@ -50,6 +50,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     PORT: '0',
     LOG_LEVEL: 'silent',
     JOB_POLL_INTERVAL_MS: '100',
+    STRIPE_APP_SECRETS: 'absec_test_0000000000000000000000',
     ...overrides,
   });
 }
