@@ -1,6 +1,6 @@
 import type { Certificate, CertificateJurisdiction } from './certificate.js';
 import type { CalendarDate } from './dates.js';
-import { compareDates, daysBetween } from './dates.js';
+import { addDays, compareDates, daysBetween } from './dates.js';
 import { DomainError } from './errors.js';
 import type { JurisdictionCode } from './jurisdictions.js';
 
@@ -139,4 +139,28 @@ export function customerStatus(
     }
   }
   return best;
+}
+
+/**
+ * The first day after `today` on which the certificate's status may differ from today's, or
+ * null if it never changes again. A status stays fixed between the dates where some
+ * jurisdiction takes effect, enters the expiring-soon window, or expires, so a stored status
+ * is valid until this date and only then needs recomputing.
+ */
+export function nextStatusChange(
+  certificate: StatusInput,
+  today: CalendarDate,
+  windowDays: number = defaultExpiryWindowDays,
+): CalendarDate | null {
+  assertWindow(windowDays);
+  if (certificate.archivedAt !== null) return null;
+  let next: CalendarDate | null = null;
+  for (const j of certificate.jurisdictions) {
+    const boundaries = [j.effectiveDate];
+    if (j.expirationDate !== null) boundaries.push(addDays(j.expirationDate, -windowDays), addDays(j.expirationDate, 1));
+    for (const boundary of boundaries) {
+      if (compareDates(boundary, today) > 0 && (next === null || compareDates(boundary, next) < 0)) next = boundary;
+    }
+  }
+  return next;
 }

@@ -9,6 +9,7 @@ import {
   daysBetween,
   jurisdictionStatus,
   nextExpirationDate,
+  nextStatusChange,
   statusByJurisdiction,
 } from '../../shared/src/index.js';
 import { calendarDate, certificate, certificateJurisdiction, dateNear, dayNumber, instant, plusDays, sampleCertificate, windowDays } from './arbitraries.js';
@@ -163,5 +164,31 @@ describe('status of a customer', () => {
     expect(customerStatus([expired, archived, active], '2026-05-12')).toBe('active');
     expect(customerStatus([expired, archived], '2026-05-12')).toBe('expired');
     expect(customerStatus([archived], '2026-05-12')).toBe('archived');
+  });
+});
+
+describe('when a status next changes', () => {
+  it('keeps the status unchanged on every day from today until the day before the next change', () => {
+    fc.assert(
+      fc.property(certificate(), windowDays, calendarDate, fc.integer({ min: 1, max: 400 }), (cert, window, today, probe) => {
+        const status = certificateStatus(cert, today, window);
+        const next = nextStatusChange(cert, today, window);
+        const horizon = next === null ? probe : Math.min(probe, daysBetween(today, next) - 1);
+        const days = new Set([horizon, ...Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * horizon) / 20))]);
+        for (const day of days) if (day >= 1) expect(certificateStatus(cert, plusDays(today, day), window)).toBe(status);
+        if (next !== null) expect(dayNumber(next)).toBeGreaterThan(dayNumber(today));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names the very day a Texas certificate enters its expiring window and the day after it expires', () => {
+    const cert = texasUntil('2026-06-30');
+    expect(nextStatusChange(cert, '2026-05-12', 30)).toBe('2026-05-31');
+    expect(certificateStatus(cert, '2026-05-31', 30)).toBe('expiring_soon');
+    expect(nextStatusChange(cert, '2026-05-31', 30)).toBe('2026-07-01');
+    expect(certificateStatus(cert, '2026-07-01', 30)).toBe('expired');
+    expect(nextStatusChange(cert, '2026-07-01', 30)).toBeNull();
+    expect(nextStatusChange({ ...cert, archivedAt: '2026-05-12T00:00:00.000Z' }, '2026-05-12', 30)).toBeNull();
   });
 });

@@ -52,3 +52,8 @@ export class AccountSettingsRepository {
 export function todayFor(settings: AccountSettings, clock: Clock): CalendarDate {
   return calendarDateIn(clock.now(), settings.timeZone);
 }
+
+/** What a status is computed against for this account right now. */
+export function statusBasisFor(settings: AccountSettings, clock: Clock): { today: CalendarDate; windowDays: number } {
+  return { today: todayFor(settings, clock), windowDays: settings.expiringWindowDays };
+}

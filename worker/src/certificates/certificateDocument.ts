@@ -1,4 +1,4 @@
-import { certificateSchema, type Certificate } from '@exemptions/shared';
+import { certificateSchema, certificateStatus, nextStatusChange, type CalendarDate, type Certificate, type CertificateStatus } from '@exemptions/shared';
 
 /** Denormalised from Stripe so certificates can be searched by customer name and email. */
 export interface CustomerSummary {
@@ -9,23 +9,49 @@ export interface CustomerSummary {
 /** The last calendar date there is; stands for "no expiration" so date ranges compare as strings. */
 export const NO_EXPIRY = '9999-12-31';
 
+/** The day a stored status was computed for, and the account's expiring-soon window then. */
+export interface StatusBasis {
+  readonly today: CalendarDate;
+  readonly windowDays: number;
+}
+
 /**
- * A certificate as MongoDB holds it: the domain record plus fields derived for queries.
- * `windows` repeats each jurisdiction's validity with NO_EXPIRY for "until revoked", so status
- * filters are plain range conditions; `search` holds lowercased keys for prefix search.
+ * The stored status and how long it holds. A status only changes on the dates
+ * `nextStatusChange` names, so a status computed for `asOf` stays right until `until`; a
+ * document outside that range (or computed under another window) is refreshed before any
+ * status query. This stands in for `$elemMatch` over jurisdictions, which FerretDB lacks.
+ */
+export interface StoredStatus {
+  value: CertificateStatus;
+  asOf: CalendarDate;
+  until: CalendarDate;
+  windowDays: number;
+}
+
+export function storedStatus(certificate: Certificate, basis: StatusBasis): StoredStatus {
+  return {
+    value: certificateStatus(certificate, basis.today, basis.windowDays),
+    asOf: basis.today,
+    until: nextStatusChange(certificate, basis.today, basis.windowDays) ?? NO_EXPIRY,
+    windowDays: basis.windowDays,
+  };
+}
+
+/**
+ * A certificate as MongoDB holds it: the domain record plus fields derived for queries:
+ * `search` holds lowercased keys for prefix search, `status` the status as of a day.
  */
 export interface CertificateDocument extends Omit<Certificate, 'id'> {
   _id: string;
   customer: CustomerSummary;
   search: { customerId: string; name: string; email: string };
-  windows: Array<{ code: string; from: string; until: string }>;
+  status: StoredStatus;
   /** The soonest expiration over all jurisdictions: the "sort by expiration" key. */
   sortExpiry: string;
 }
 
-export function toDocument(certificate: Certificate, customer: CustomerSummary): CertificateDocument {
+export function toDocument(certificate: Certificate, customer: CustomerSummary, basis: StatusBasis): CertificateDocument {
   const { id, ...rest } = certificate;
-  const windows = certificate.jurisdictions.map((j) => ({ code: j.code, from: j.effectiveDate, until: j.expirationDate ?? NO_EXPIRY }));
   return {
     _id: id,
     ...rest,
@@ -35,8 +61,11 @@ export function toDocument(certificate: Certificate, customer: CustomerSummary):
       name: (customer.name ?? '').toLowerCase(),
       email: (customer.email ?? '').toLowerCase(),
     },
-    windows,
-    sortExpiry: windows.reduce((soonest, w) => (w.until < soonest ? w.until : soonest), NO_EXPIRY),
+    status: storedStatus(certificate, basis),
+    sortExpiry: certificate.jurisdictions.reduce((soonest, j) => {
+      const until = j.expirationDate ?? NO_EXPIRY;
+      return until < soonest ? until : soonest;
+    }, NO_EXPIRY),
   };
 }
 

@@ -2,7 +2,6 @@ import {
   certificateChanges,
   VersionConflictError,
   type Actor,
-  type CalendarDate,
   type Certificate,
   type CertificateStatus,
   type FieldChange,
@@ -12,8 +11,8 @@ import type { Collection, Db, Filter, Sort } from 'mongodb';
 import { isDuplicateKeyError } from '../db/connect.js';
 import { ensureIndexes } from '../db/indexes.js';
 import { tenantFilter, type Tenant } from '../tenancy.js';
-import { fromDocument, toDocument, type CertificateDocument, type CustomerSummary } from './certificateDocument.js';
-import { statusFilter } from './statusFilter.js';
+import { fromDocument, storedStatus, toDocument, type CertificateDocument, type CustomerSummary, type StatusBasis } from './certificateDocument.js';
+import { staleStatusFilter, statusFilter } from './statusFilter.js';
 
 /**
  * One version of a certificate, written before the certificate itself. Its `_id`
@@ -42,7 +41,7 @@ export interface HistoryEntry {
   readonly changes: readonly FieldChange[];
 }
 
-export type { CustomerSummary };
+export type { CustomerSummary, StatusBasis };
 
 export interface StoredCertificate {
   readonly certificate: Certificate;
@@ -98,26 +97,54 @@ export class CertificateRepository {
       { key: { accountId: 1, livemode: 1, 'search.email': 1 }, name: 'search_email' },
       { key: { accountId: 1, livemode: 1, 'search.customerId': 1 }, name: 'search_customer' },
       { key: { accountId: 1, livemode: 1, 'jurisdictions.code': 1 }, name: 'by_jurisdiction' },
-      { key: { accountId: 1, livemode: 1, 'windows.until': 1 }, name: 'by_window_end' },
+      { key: { accountId: 1, livemode: 1, 'status.value': 1, sortExpiry: 1, _id: 1 }, name: 'by_status' },
+      { key: { accountId: 1, livemode: 1, 'status.until': 1 }, name: 'status_until' },
+      { key: { accountId: 1, livemode: 1, 'status.asOf': 1 }, name: 'status_as_of' },
     ]);
     await ensureIndexes(this.history, [{ key: { accountId: 1, livemode: 1, certificateId: 1, version: -1 }, name: 'by_certificate' }]);
   }
 
-  async insert(certificate: Certificate, customer: CustomerSummary, actor: Actor, action: HistoryAction = 'created'): Promise<void> {
-    await this.recordVersion(null, certificate, customer, actor, action);
-    await this.certificates.insertOne(toDocument(certificate, customer)).catch((error: unknown) => {
+  async insert(certificate: Certificate, customer: CustomerSummary, basis: StatusBasis, actor: Actor, action: HistoryAction = 'created'): Promise<void> {
+    await this.recordVersion(null, certificate, customer, basis, actor, action);
+    await this.certificates.insertOne(toDocument(certificate, customer, basis)).catch((error: unknown) => {
       // A retried create after the history was written: the certificate is already there.
       if (!isDuplicateKeyError(error)) throw error;
     });
   }
 
   /** Stores `after` as the version following `before`; throws VersionConflictError if another writer got there first. */
-  async saveNextVersion(before: StoredCertificate, after: Certificate, actor: Actor, action: HistoryAction, customer = before.customer): Promise<void> {
-    await this.recordVersion(before.certificate, after, customer, actor, action);
+  async saveNextVersion(
+    before: StoredCertificate,
+    after: Certificate,
+    basis: StatusBasis,
+    actor: Actor,
+    action: HistoryAction,
+    customer = before.customer,
+  ): Promise<void> {
+    await this.recordVersion(before.certificate, after, customer, basis, actor, action);
     await this.certificates.replaceOne(
       { _id: after.id, ...tenantFilter(after), version: before.certificate.version },
-      toDocument(after, customer),
+      toDocument(after, customer, basis),
     );
+  }
+
+  /**
+   * Recomputes the stored status of the tenant's certificates whose status may have changed
+   * by `basis.today` (all of them with `everything`, after the window changed). Idempotent;
+   * a concurrent edit wins, since it wrote a fresh status of its own.
+   */
+  async refreshStatuses(tenant: Tenant, basis: StatusBasis, everything = false): Promise<number> {
+    const stale = await this.certificates
+      .find({ ...tenantFilter(tenant), ...(everything ? {} : staleStatusFilter(basis.today)) })
+      .toArray();
+    for (const document of stale) {
+      const { certificate } = fromDocument(document);
+      await this.certificates.updateOne(
+        { _id: document._id, ...tenantFilter(tenant), version: document.version },
+        { $set: { status: storedStatus(certificate, basis) } },
+      );
+    }
+    return stale.length;
   }
 
   async find(tenant: Tenant, id: string): Promise<StoredCertificate | null> {
@@ -150,13 +177,16 @@ export class CertificateRepository {
     return documents.map(fromDocument);
   }
 
-  async search(tenant: Tenant, search: CertificateSearch, today: CalendarDate, windowDays: number): Promise<SearchPage> {
+  async search(tenant: Tenant, search: CertificateSearch, basis: StatusBasis): Promise<SearchPage> {
     const conditions: Filter<CertificateDocument>[] = [tenantFilter(tenant)];
     if (search.q !== undefined && search.q !== '') {
       const prefix = new RegExp(`^${escapeRegex(search.q.toLowerCase())}`);
       conditions.push({ $or: [{ 'search.name': prefix }, { 'search.email': prefix }, { 'search.customerId': prefix }] });
     }
-    if (search.status !== undefined) conditions.push(statusFilter(search.status, today, windowDays));
+    if (search.status !== undefined) {
+      await this.refreshStatuses(tenant, basis);
+      conditions.push(statusFilter(search.status));
+    }
     if (search.jurisdiction !== undefined) conditions.push({ 'jurisdictions.code': search.jurisdiction });
     if (search.reason !== undefined) conditions.push({ reason: search.reason } as Filter<CertificateDocument>);
     if (search.customerId !== undefined) conditions.push({ customerId: search.customerId });
@@ -180,7 +210,14 @@ export class CertificateRepository {
     return { items: page.map(fromDocument), next };
   }
 
-  private async recordVersion(before: Certificate | null, after: Certificate, customer: CustomerSummary, actor: Actor, action: HistoryAction): Promise<void> {
+  private async recordVersion(
+    before: Certificate | null,
+    after: Certificate,
+    customer: CustomerSummary,
+    basis: StatusBasis,
+    actor: Actor,
+    action: HistoryAction,
+  ): Promise<void> {
     const entry: HistoryDocument = {
       _id: `${after.id}:v${after.version}`,
       accountId: after.accountId,
@@ -191,7 +228,7 @@ export class CertificateRepository {
       actor,
       at: after.updatedAt,
       changes: certificateChanges(before, after),
-      snapshot: toDocument(after, customer),
+      snapshot: toDocument(after, customer, basis),
     };
     try {
       await this.history.insertOne(entry);

@@ -7,7 +7,7 @@ import {
   type CertificateStatus,
   type JurisdictionStatusEntry,
 } from '@exemptions/shared';
-import type { CustomerSummary, StoredCertificate } from './certificateRepository.js';
+import type { CustomerSummary, StatusBasis, StoredCertificate } from './certificateRepository.js';
 
 /** A certificate as the API returns it: the record plus what today makes of it. */
 export interface CertificateView extends Certificate {
@@ -17,7 +17,7 @@ export interface CertificateView extends Certificate {
   readonly nextExpirationDate: CalendarDate | null;
 }
 
-export function certificateView({ certificate, customer }: StoredCertificate, today: CalendarDate, windowDays: number): CertificateView {
+export function certificateView({ certificate, customer }: StoredCertificate, { today, windowDays }: StatusBasis): CertificateView {
   return {
     ...certificate,
     customer: { id: certificate.customerId, ...customer },

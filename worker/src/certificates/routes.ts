@@ -17,12 +17,12 @@ import {
 } from '@exemptions/shared';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { todayFor } from '../accounts/accountSettings.js';
+import { statusBasisFor } from '../accounts/accountSettings.js';
 import { tenantOf } from '../http/auth/tenant.js';
 import type { ApiContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { validate } from '../http/validate.js';
-import type { StoredCertificate, SearchCursor } from './certificateRepository.js';
+import type { SearchCursor, StatusBasis, StoredCertificate } from './certificateRepository.js';
 import { certificateView } from './certificateView.js';
 
 const idParam = z.string().regex(/^cert_[0-9a-f]{24}$/, 'must be a certificate id (cert_…)');
@@ -75,42 +75,37 @@ export function certificateRoutes(context: ApiContext): Router {
   const { certificates, settings, stripe, clock } = context;
   const router = Router();
 
-  async function present(res: Response, stored: StoredCertificate) {
-    const account = await settings.get(tenantOf(res));
-    return certificateView(stored, todayFor(account, clock), account.expiringWindowDays);
+  async function basisOf(res: Response): Promise<StatusBasis> {
+    return statusBasisFor(await settings.get(tenantOf(res)), clock);
   }
 
   async function conflict(res: Response, id: string, error: VersionConflictError | CertificateArchivedError): Promise<HttpError> {
     const current = await certificates.find(tenantOf(res), id);
-    return new HttpError(409, error.message, { current: current === null ? null : await present(res, current) });
+    return new HttpError(409, error.message, { current: current === null ? null : certificateView(current, await basisOf(res)) });
   }
 
   router.get('/certificates', async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');
-    const tenant = tenantOf(res);
-    const account = await settings.get(tenant);
-    const today = todayFor(account, clock);
-    const page = await certificates.search(tenant, query, today, account.expiringWindowDays);
+    const basis = await basisOf(res);
+    const page = await certificates.search(tenantOf(res), query, basis);
     res.json({
-      data: page.items.map((item) => certificateView(item, today, account.expiringWindowDays)),
+      data: page.items.map((item) => certificateView(item, basis)),
       nextCursor: page.next === null ? null : encodeCursor(page.next),
     });
   });
 
   router.get('/customers/:customerId/certificates', async (req, res) => {
     const customerId = validate(customerIdSchema, req.params.customerId, 'customer id');
-    const tenant = tenantOf(res);
-    const account = await settings.get(tenant);
-    const today = todayFor(account, clock);
-    const stored = await certificates.ofCustomer(tenant, customerId);
+    const basis = await basisOf(res);
+    const stored = await certificates.ofCustomer(tenantOf(res), customerId);
     res.json({
       customerId,
       status: customerStatus(
         stored.map((s) => s.certificate),
-        today,
-        account.expiringWindowDays,
+        basis.today,
+        basis.windowDays,
       ),
-      data: stored.map((s) => certificateView(s, today, account.expiringWindowDays)),
+      data: stored.map((s) => certificateView(s, basis)),
     });
   });
 
@@ -119,7 +114,7 @@ export function certificateRoutes(context: ApiContext): Router {
     const tenant = tenantOf(res);
     const stored = await certificates.find(tenant, id);
     if (stored === null) throw notFound(id);
-    res.json({ ...(await present(res, stored)), history: await certificates.historyOf(tenant, id) });
+    res.json({ ...certificateView(stored, await basisOf(res)), history: await certificates.historyOf(tenant, id) });
   });
 
   router.post('/certificates', async (req, res) => {
@@ -137,8 +132,9 @@ export function certificateRoutes(context: ApiContext): Router {
       now: clock.now().toISOString(),
     });
     const stored = { certificate, customer: { name: customer.name, email: customer.email } };
-    await certificates.insert(certificate, stored.customer, actorOf(res));
-    res.status(201).json(await present(res, stored));
+    const basis = await basisOf(res);
+    await certificates.insert(certificate, stored.customer, basis, actorOf(res));
+    res.status(201).json(certificateView(stored, basis));
   });
 
   router.patch('/certificates/:id', async (req, res) => {
@@ -149,8 +145,9 @@ export function certificateRoutes(context: ApiContext): Router {
     if (before === null) throw notFound(id);
     try {
       const after = applyCertificatePatch(before.certificate, patch, clock.now().toISOString());
-      await certificates.saveNextVersion(before, after, actorOf(res), 'edited');
-      res.json(await present(res, { certificate: after, customer: before.customer }));
+      const basis = await basisOf(res);
+      await certificates.saveNextVersion(before, after, basis, actorOf(res), 'edited');
+      res.json(certificateView({ certificate: after, customer: before.customer }, basis));
     } catch (error) {
       if (error instanceof VersionConflictError || error instanceof CertificateArchivedError) throw await conflict(res, id, error);
       throw error;
@@ -164,8 +161,9 @@ export function certificateRoutes(context: ApiContext): Router {
     const before = await certificates.find(tenant, id);
     if (before === null) throw notFound(id);
     // Archiving twice is one archive: the second call reports the state the first left.
+    const basis = await basisOf(res);
     if (before.certificate.archivedAt !== null) {
-      res.json(await present(res, before));
+      res.json(certificateView(before, basis));
       return;
     }
     try {
@@ -174,14 +172,14 @@ export function certificateRoutes(context: ApiContext): Router {
         reason: body.reason ?? null,
         now: clock.now().toISOString(),
       });
-      await certificates.saveNextVersion(before, after, actorOf(res), 'archived');
-      res.json(await present(res, { certificate: after, customer: before.customer }));
+      await certificates.saveNextVersion(before, after, basis, actorOf(res), 'archived');
+      res.json(certificateView({ certificate: after, customer: before.customer }, basis));
     } catch (error) {
       if (error instanceof VersionConflictError) {
         // A concurrent archive is still an archive: report it as done.
         const current = await certificates.find(tenant, id);
         if (current?.certificate.archivedAt != null && body.expectedVersion === undefined) {
-          res.json(await present(res, current));
+          res.json(certificateView(current, basis));
           return;
         }
         throw await conflict(res, id, error);

@@ -1,27 +1,17 @@
-import { addDays, type CalendarDate, type CertificateStatus } from '@exemptions/shared';
+import type { CalendarDate, CertificateStatus } from '@exemptions/shared';
 import type { Filter } from 'mongodb';
 import type { CertificateDocument } from './certificateDocument.js';
 
 /**
- * The status rules of shared/src/status.ts as a MongoDB filter over the derived `windows`,
- * so filtering by status needs no sweep to be current: it is evaluated for `today`.
+ * Documents whose stored status may not hold today: refresh these first. A change of the
+ * account's window refreshes every document at once (AccountSettings update), so the window
+ * is not part of this filter and both conditions stay index range scans.
  */
-export function statusFilter(status: CertificateStatus, today: CalendarDate, windowDays: number): Filter<CertificateDocument> {
-  const soon = addDays(today, windowDays);
-  const inForce = { windows: { $elemMatch: { from: { $lte: today }, until: { $gte: today } } } };
-  const expiringInForce = { windows: { $elemMatch: { from: { $lte: today }, until: { $gte: today, $lte: soon } } } };
-  const upcoming = { windows: { $elemMatch: { from: { $gt: today } } } };
-  const notArchived = { archivedAt: null };
-  switch (status) {
-    case 'archived':
-      return { archivedAt: { $ne: null } };
-    case 'expiring_soon':
-      return { $and: [notArchived, expiringInForce] };
-    case 'active':
-      return { $and: [notArchived, inForce, { $nor: [expiringInForce] }] };
-    case 'not_yet_effective':
-      return { $and: [notArchived, { $nor: [inForce] }, upcoming] };
-    case 'expired':
-      return { $and: [notArchived, { $nor: [inForce, upcoming] }] };
-  }
+export function staleStatusFilter(today: CalendarDate): Filter<CertificateDocument> {
+  return { $or: [{ 'status.until': { $lte: today } }, { 'status.asOf': { $gt: today } }] };
+}
+
+/** After a refresh, every stored status is today's. */
+export function statusFilter(status: CertificateStatus): Filter<CertificateDocument> {
+  return { 'status.value': status };
 }
