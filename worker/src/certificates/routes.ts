@@ -22,7 +22,7 @@ import { tenantOf } from '../http/auth/tenant.js';
 import type { ApiContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { validate } from '../http/validate.js';
-import type { SearchCursor, StatusBasis, StoredCertificate } from './certificateRepository.js';
+import type { SearchCursor, StatusBasis } from './certificateRepository.js';
 import { certificateView } from './certificateView.js';
 
 const idParam = z.string().regex(/^cert_[0-9a-f]{24}$/, 'must be a certificate id (cert_…)');
