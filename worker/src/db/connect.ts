@@ -22,7 +22,10 @@ export async function pingDatabase(db: Db, timeoutMs = 2_000): Promise<boolean> 
   return Promise.race([ping, timeout]);
 }
 
-/** MongoDB's duplicate-key error; FerretDB reports the same code for unique-index violations. */
+/**
+ * MongoDB's duplicate-key error. FerretDB reports it for inserts only (an update that breaks a
+ * unique index fails with code 1 there), which is why unique keys here are only ever inserted.
+ */
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
 }
