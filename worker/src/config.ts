@@ -46,6 +46,8 @@ const envSchema = z.object({
     .optional(),
   /** Points the Stripe client elsewhere (stripe-mock in tests); unset in production. */
   STRIPE_API_BASE: z.url({ error: 'expected a URL such as http://127.0.0.1:12111' }).optional(),
+  /** Where Stripe file contents are downloaded from; only changed in tests. */
+  STRIPE_FILES_BASE: z.url({ error: 'expected a URL such as https://files.stripe.com' }).default('https://files.stripe.com'),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -12,6 +12,7 @@ import { jobs as allJobs } from './jobs/index.js';
 import { AccountSettingsRepository } from './accounts/accountSettings.js';
 import { CertificateRepository } from './certificates/certificateRepository.js';
 import { systemClock, type Clock } from './clock.js';
+import { FileStore } from './files/fileStore.js';
 import type { ApiContext } from './http/context.js';
 import type { StripeGateway } from './stripe/gateway.js';
 import { createStripeGateway } from './stripe/stripeGateway.js';
@@ -88,12 +89,14 @@ export async function startService({ config, role, logger, jobs = allJobs, strip
       db,
       logger,
       clock,
-      stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
+      stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, filesBase: config.STRIPE_FILES_BASE }),
       certificates: new CertificateRepository(db),
       settings: new AccountSettingsRepository(db),
+      files: new FileStore(db, clock),
       appSecrets: config.STRIPE_APP_SECRETS,
     };
     await context.certificates.ensureIndexes();
+    await context.files.ensureIndexes();
 
     // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.
     const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS, jobs });

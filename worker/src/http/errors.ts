@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import Stripe from 'stripe';
+import { StripeNotConfiguredError } from '../stripe/stripeGateway.js';
 
 /** An error whose message is safe to show the caller, with the HTTP status it maps to. */
 export class HttpError extends Error {
@@ -20,6 +22,15 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (error instanceof HttpError) {
     res.status(error.status).json({ error: { message: error.message, details: error.details } });
+    return;
+  }
+  if (error instanceof StripeNotConfiguredError) {
+    res.status(503).json({ error: { message: error.message } });
+    return;
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
+    req.log.warn({ err: error }, 'Stripe unavailable');
+    res.status(502).json({ error: { message: 'Stripe did not answer; try again shortly' } });
     return;
   }
   // body-parser errors (malformed JSON, too large) carry a 4xx status of their own.

@@ -17,13 +17,15 @@ export interface StripeGatewayOptions {
   readonly secretKey: string | undefined;
   /** e.g. http://127.0.0.1:12111 for stripe-mock. */
   readonly apiBase?: string | undefined;
+  /** Where file contents are downloaded from; Stripe serves them from a host of their own. */
+  readonly filesBase?: string | undefined;
 }
 
 /**
  * The Stripe API on behalf of the account that installed the app: every call carries
  * `stripeAccount`, so one platform key serves every tenant and cannot cross between them.
  */
-export function createStripeGateway({ secretKey, apiBase }: StripeGatewayOptions): StripeGateway {
+export function createStripeGateway({ secretKey, apiBase, filesBase = 'https://files.stripe.com' }: StripeGatewayOptions): StripeGateway {
   let client: Stripe | undefined;
   const stripe = (): Stripe => {
     if (secretKey === undefined) throw new StripeNotConfiguredError();
@@ -63,7 +65,7 @@ export function createStripeGateway({ secretKey, apiBase }: StripeGatewayOptions
       }
       if (file.size > maxBytes) throw new StripeFileTooLargeError(fileId, maxBytes);
       // File contents are served from files.stripe.com with the same key and account header.
-      const response = await fetch(`https://files.stripe.com/v1/files/${encodeURIComponent(fileId)}/contents`, {
+      const response = await fetch(new URL(`/v1/files/${encodeURIComponent(fileId)}/contents`, filesBase), {
         headers: { Authorization: `Bearer ${secretKey ?? ''}`, 'Stripe-Account': tenant.accountId },
         signal: AbortSignal.timeout(30_000),
       });
