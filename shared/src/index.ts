@@ -10,3 +10,4 @@ export * from './status.js';
 export * from './coverage.js';
 export * from './certificateHistory.js';
 export * from './requestSigning.js';
+export * from './taxExemptSync.js';

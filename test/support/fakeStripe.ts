@@ -1,7 +1,29 @@
 import type { Tenant } from '../../worker/src/tenancy.js';
-import { StripeFileTooLargeError, type StripeCustomer, type StripeFileDownload, type StripeGateway } from '../../worker/src/stripe/gateway.js';
+import {
+  StripeFileTooLargeError,
+  type StripeAddress,
+  type StripeCustomer,
+  type StripeFileDownload,
+  type StripeGateway,
+  type TaxExempt,
+} from '../../worker/src/stripe/gateway.js';
 
-type Call = { method: keyof StripeGateway; accountId: string; livemode: boolean; id: string };
+type Call = { method: keyof StripeGateway; accountId: string; livemode: boolean; id: string; idempotencyKey?: string; value?: unknown };
+
+export interface FakeCustomer {
+  id: string;
+  name?: string | null;
+  email?: string | null;
+  deleted?: boolean;
+  taxExempt?: TaxExempt;
+  address?: Partial<StripeAddress> | null;
+  shipping?: Partial<StripeAddress> | null;
+}
+
+function fullAddress(value: Partial<StripeAddress> | null | undefined): StripeAddress | null {
+  if (value === null || value === undefined) return null;
+  return { country: null, state: null, postalCode: null, city: null, line1: null, ...value };
+}
 
 /**
  * Stripe at the gateway boundary, for tests: objects live per account and mode, exactly as the
@@ -11,14 +33,46 @@ export class FakeStripe implements StripeGateway {
   readonly calls: Call[] = [];
   private readonly customers = new Map<string, StripeCustomer>();
   private readonly files = new Map<string, Omit<StripeFileDownload, 'size'>>();
+  private readonly usedKeys = new Set<string>();
+  readonly invoiceMetadata = new Map<string, Record<string, string>>();
 
   private static key(tenant: Tenant, id: string): string {
     return `${tenant.accountId}:${tenant.livemode}:${id}`;
   }
 
-  addCustomer(tenant: Tenant, customer: { id: string; name?: string | null; email?: string | null; deleted?: boolean }): this {
-    this.customers.set(FakeStripe.key(tenant, customer.id), { name: null, email: null, deleted: false, ...customer });
+  addCustomer(tenant: Tenant, customer: FakeCustomer): this {
+    this.customers.set(FakeStripe.key(tenant, customer.id), {
+      name: null,
+      email: null,
+      deleted: false,
+      taxExempt: 'none',
+      ...customer,
+      address: fullAddress(customer.address),
+      shipping: fullAddress(customer.shipping),
+    });
     return this;
+  }
+
+  /** Changes a customer as the merchant would in the Dashboard. */
+  updateCustomer(tenant: Tenant, id: string, changes: Omit<FakeCustomer, 'id'>): this {
+    const current = this.customers.get(FakeStripe.key(tenant, id));
+    if (current === undefined) throw new Error(`no customer ${id}`);
+    this.customers.set(FakeStripe.key(tenant, id), {
+      ...current,
+      ...changes,
+      address: changes.address === undefined ? current.address : fullAddress(changes.address),
+      shipping: changes.shipping === undefined ? current.shipping : fullAddress(changes.shipping),
+    });
+    return this;
+  }
+
+  customer(tenant: Tenant, id: string): StripeCustomer | undefined {
+    return this.customers.get(FakeStripe.key(tenant, id));
+  }
+
+  /** Writes Stripe applied: a repeated idempotency key is answered without applying the write again. */
+  writes(method?: keyof StripeGateway): Call[] {
+    return this.calls.filter((c) => (method === undefined ? c.method === 'updateCustomerTaxExempt' || c.method === 'setInvoiceMetadata' : c.method === method) && c.value !== undefined);
   }
 
   addFile(tenant: Tenant, file: { id: string; filename?: string | null; bytes: Buffer; purpose?: string }): this {
@@ -37,5 +91,35 @@ export class FakeStripe implements StripeGateway {
     if (file === undefined) return null;
     if (file.bytes.length > maxBytes) throw new StripeFileTooLargeError(fileId, maxBytes);
     return { ...file, size: file.bytes.length };
+  }
+
+  private once(tenant: Tenant, idempotencyKey: string): boolean {
+    const key = `${tenant.accountId}:${idempotencyKey}`;
+    if (this.usedKeys.has(key)) return false;
+    this.usedKeys.add(key);
+    return true;
+  }
+
+  async updateCustomerTaxExempt(tenant: Tenant, customerId: string, value: TaxExempt, idempotencyKey: string): Promise<void> {
+    const applied = this.once(tenant, idempotencyKey);
+    this.calls.push({ method: 'updateCustomerTaxExempt', ...tenant, id: customerId, idempotencyKey, ...(applied ? { value } : {}) });
+    if (!applied) return;
+    const customer = this.customers.get(FakeStripe.key(tenant, customerId));
+    if (customer === undefined) throw new Error(`No such customer: '${customerId}'`);
+    this.customers.set(FakeStripe.key(tenant, customerId), { ...customer, taxExempt: value });
+  }
+
+  async setInvoiceMetadata(tenant: Tenant, invoiceId: string, metadata: Readonly<Record<string, string>>, idempotencyKey: string): Promise<void> {
+    const applied = this.once(tenant, idempotencyKey);
+    this.calls.push({ method: 'setInvoiceMetadata', ...tenant, id: invoiceId, idempotencyKey, ...(applied ? { value: metadata } : {}) });
+    if (!applied) return;
+    const key = FakeStripe.key(tenant, invoiceId);
+    const merged = { ...this.invoiceMetadata.get(key), ...metadata };
+    for (const [name, value] of Object.entries(merged)) if (value === '') delete merged[name];
+    this.invoiceMetadata.set(key, merged);
+  }
+
+  metadataOf(tenant: Tenant, invoiceId: string): Record<string, string> {
+    return this.invoiceMetadata.get(FakeStripe.key(tenant, invoiceId)) ?? {};
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AccountSettingsRepository } from '../../worker/src/accounts/accountSettings.js';
 import { CertificateRepository } from '../../worker/src/certificates/certificateRepository.js';
 import { systemClock } from '../../worker/src/clock.js';
+import { FileStore } from '../../worker/src/files/fileStore.js';
 import { createApp } from '../../worker/src/http/app.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { defineJob } from '../../worker/src/jobs/scheduler.js';
@@ -38,6 +39,7 @@ describe('the worker service', () => {
       stripe: new FakeStripe(),
       certificates: new CertificateRepository(db),
       settings: new AccountSettingsRepository(db),
+      files: new FileStore(db, systemClock),
       appSecrets: [],
     });
     const server = app.listen(0, '127.0.0.1');

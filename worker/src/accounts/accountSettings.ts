@@ -1,4 +1,4 @@
-import { calendarDateIn, defaultExpiryWindowDays, timeZoneSchema, type CalendarDate } from '@exemptions/shared';
+import { calendarDateIn, defaultExpiryWindowDays, syncPolicies, timeZoneSchema, type CalendarDate } from '@exemptions/shared';
 import type { Collection, Db } from 'mongodb';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -9,16 +9,20 @@ export const accountSettingsSchema = z.strictObject({
   timeZone: timeZoneSchema,
   /** How many days before expiry a certificate counts as expiring soon. */
   expiringWindowDays: z.int().min(0).max(365),
+  /** When this service may change Stripe's tax_exempt (see shared/src/taxExemptSync.ts). */
+  syncPolicy: z.enum(syncPolicies),
 });
 
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
-export const defaultAccountSettings: AccountSettings = { timeZone: 'UTC', expiringWindowDays: defaultExpiryWindowDays };
+export const defaultAccountSettings: AccountSettings = { timeZone: 'UTC', expiringWindowDays: defaultExpiryWindowDays, syncPolicy: 'approved_only' };
 
-interface SettingsDocument extends AccountSettings {
+interface SettingsDocument extends Partial<AccountSettings> {
   _id: string;
   accountId: string;
   livemode: boolean;
+  /** Set when the account uninstalled the app: its events are kept, but nothing is written to Stripe. */
+  disabledAt?: Date | null;
 }
 
 export class AccountSettingsRepository {
@@ -34,14 +38,32 @@ export class AccountSettingsRepository {
 
   async get(tenant: Tenant): Promise<AccountSettings> {
     const stored = await this.settings.findOne({ _id: AccountSettingsRepository.key(tenant), accountId: tenant.accountId, livemode: tenant.livemode });
-    return stored === null ? defaultAccountSettings : { timeZone: stored.timeZone, expiringWindowDays: stored.expiringWindowDays };
+    if (stored === null) return defaultAccountSettings;
+    return {
+      timeZone: stored.timeZone ?? defaultAccountSettings.timeZone,
+      expiringWindowDays: stored.expiringWindowDays ?? defaultAccountSettings.expiringWindowDays,
+      syncPolicy: stored.syncPolicy ?? defaultAccountSettings.syncPolicy,
+    };
+  }
+
+  async markDisabled(tenant: Tenant, at: Date): Promise<void> {
+    await this.settings.updateOne(
+      { _id: AccountSettingsRepository.key(tenant), accountId: tenant.accountId, livemode: tenant.livemode },
+      { $set: { disabledAt: at } },
+      { upsert: true },
+    );
+  }
+
+  async isDisabled(tenant: Tenant): Promise<boolean> {
+    const stored = await this.settings.findOne({ _id: AccountSettingsRepository.key(tenant), accountId: tenant.accountId, livemode: tenant.livemode });
+    return stored?.disabledAt != null;
   }
 
   async update(tenant: Tenant, changes: Partial<AccountSettings>): Promise<AccountSettings> {
     const next = accountSettingsSchema.parse({ ...(await this.get(tenant)), ...changes });
-    await this.settings.replaceOne(
+    await this.settings.updateOne(
       { _id: AccountSettingsRepository.key(tenant), accountId: tenant.accountId, livemode: tenant.livemode },
-      { accountId: tenant.accountId, livemode: tenant.livemode, ...next },
+      { $set: next },
       { upsert: true },
     );
     return next;

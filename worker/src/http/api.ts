@@ -3,9 +3,11 @@ import express, { Router } from 'express';
 import { certificateLimits } from '@exemptions/shared';
 import { settingsRoutes } from '../accounts/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
+import { fileRoutes } from '../files/fileRoutes.js';
 import { appSignatureAuth } from './auth/appSignature.js';
 import { parseJsonBody } from './auth/jsonBody.js';
 import type { ApiContext } from './context.js';
+import { serveOpenApiDocument } from './openapi.js';
 
 /** Room for the largest certificate file plus multipart framing. */
 const MAX_BODY_BYTES = certificateLimits.fileBytes + 256 * 1024;
@@ -25,8 +27,12 @@ export function createApiRouter(context: ApiContext): Router {
       maxAge: 600,
     }),
   );
+  // The API's description is public: it is served before the signature check.
+  router.get('/openapi.json', serveOpenApiDocument());
   router.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   router.use(appSignatureAuth({ secrets: context.appSecrets }));
+  // Before parseJsonBody, which refuses non-JSON bodies: the operators' upload is multipart.
+  router.use(fileRoutes(context));
   router.use(parseJsonBody);
   router.use(certificateRoutes(context));
   router.use(settingsRoutes(context));

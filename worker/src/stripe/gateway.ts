@@ -1,11 +1,24 @@
 import type { Tenant } from '../tenancy.js';
 
+export type TaxExempt = 'none' | 'exempt' | 'reverse';
+
+export interface StripeAddress {
+  readonly country: string | null;
+  readonly state: string | null;
+  readonly postalCode: string | null;
+  readonly city: string | null;
+  readonly line1: string | null;
+}
+
 /** The parts of a Stripe customer this service reads. */
 export interface StripeCustomer {
   readonly id: string;
   readonly name: string | null;
   readonly email: string | null;
   readonly deleted: boolean;
+  readonly taxExempt: TaxExempt;
+  readonly address: StripeAddress | null;
+  readonly shipping: StripeAddress | null;
 }
 
 export interface StripeFileDownload {
@@ -25,6 +38,10 @@ export interface StripeGateway {
   retrieveCustomer(tenant: Tenant, customerId: string): Promise<StripeCustomer | null>;
   /** null when the file does not exist in that account and mode. */
   downloadFile(tenant: Tenant, fileId: string, maxBytes: number): Promise<StripeFileDownload | null>;
+  /** Idempotent under the key: a retried job sends the same key, and Stripe applies the write once. */
+  updateCustomerTaxExempt(tenant: Tenant, customerId: string, value: TaxExempt, idempotencyKey: string): Promise<void>;
+  /** Sets (or, with an empty string, removes) metadata keys on a draft invoice. */
+  setInvoiceMetadata(tenant: Tenant, invoiceId: string, metadata: Readonly<Record<string, string>>, idempotencyKey: string): Promise<void>;
 }
 
 export class StripeFileTooLargeError extends Error {

@@ -1,6 +1,11 @@
 import Stripe from 'stripe';
 import type { Tenant } from '../tenancy.js';
-import { StripeFileTooLargeError, type StripeCustomer, type StripeFileDownload, type StripeGateway } from './gateway.js';
+import { StripeFileTooLargeError, type StripeAddress, type StripeCustomer, type StripeFileDownload, type StripeGateway, type TaxExempt } from './gateway.js';
+
+function address(value: Stripe.Address | null | undefined): StripeAddress | null {
+  if (value === null || value === undefined) return null;
+  return { country: value.country, state: value.state, postalCode: value.postal_code, city: value.city, line1: value.line1 };
+}
 
 export class StripeNotConfiguredError extends Error {
   override name = 'StripeNotConfiguredError';
@@ -46,9 +51,19 @@ export function createStripeGateway({ secretKey, apiBase, filesBase = 'https://f
     async retrieveCustomer(tenant: Tenant, customerId: string): Promise<StripeCustomer | null> {
       try {
         const customer = await stripe().customers.retrieve(customerId, {}, { stripeAccount: tenant.accountId });
-        if (customer.deleted === true) return { id: customer.id, name: null, email: null, deleted: true };
+        if (customer.deleted === true) {
+          return { id: customer.id, name: null, email: null, deleted: true, taxExempt: 'none', address: null, shipping: null };
+        }
         if (customer.livemode !== tenant.livemode) return null;
-        return { id: customer.id, name: customer.name ?? null, email: customer.email ?? null, deleted: false };
+        return {
+          id: customer.id,
+          name: customer.name ?? null,
+          email: customer.email ?? null,
+          deleted: false,
+          taxExempt: (customer.tax_exempt ?? 'none') as TaxExempt,
+          address: address(customer.address),
+          shipping: address(customer.shipping?.address),
+        };
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;
@@ -74,6 +89,14 @@ export function createStripeGateway({ secretKey, apiBase, filesBase = 'https://f
       const bytes = Buffer.from(await response.arrayBuffer());
       if (bytes.length > maxBytes) throw new StripeFileTooLargeError(fileId, maxBytes);
       return { id: file.id, filename: file.filename ?? null, size: bytes.length, purpose: file.purpose, bytes };
+    },
+
+    async updateCustomerTaxExempt(tenant: Tenant, customerId: string, value: TaxExempt, idempotencyKey: string): Promise<void> {
+      await stripe().customers.update(customerId, { tax_exempt: value }, { stripeAccount: tenant.accountId, idempotencyKey });
+    },
+
+    async setInvoiceMetadata(tenant: Tenant, invoiceId: string, metadata: Readonly<Record<string, string>>, idempotencyKey: string): Promise<void> {
+      await stripe().invoices.update(invoiceId, { metadata: { ...metadata } }, { stripeAccount: tenant.accountId, idempotencyKey });
     },
   };
 }

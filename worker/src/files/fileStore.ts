@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { certificateLimits, type CertificateFileContentType } from '@exemptions/shared';
+import { GridFSBucket, ObjectId, type Collection, type Db, type Filter, type GridFSFile } from 'mongodb';
+import type { Clock } from '../clock.js';
+import { isDuplicateKeyError } from '../db/connect.js';
+import { ensureIndexes } from '../db/indexes.js';
+import type { Tenant } from '../tenancy.js';
+
+export const CERTIFICATE_FILES_BUCKET = 'certificate_files';
+
+/** What the GridFS files document records about whose file it is and what it holds. */
+export interface CertificateFileMetadata {
+  accountId: string;
+  livemode: boolean;
+  certificateId: string;
+  sha256: string;
+  /** Sniffed from the bytes when stored; what downloads are served as. */
+  contentType: CertificateFileContentType;
+  uploadedAt: string;
+}
+
+interface CertificateFileDocument extends GridFSFile {
+  metadata: CertificateFileMetadata;
+}
+
+/** A stored copy of a certificate file, in the shape of the certificate's `files[]` entries. */
+export interface StoredFile {
+  /** `cfile_<GridFS id>`: the prefix keeps it apart from Stripe's own `file_…` ids. */
+  readonly id: string;
+  readonly filename: string;
+  readonly contentType: CertificateFileContentType;
+  readonly size: number;
+  readonly sha256: string;
+  readonly uploadedAt: string;
+}
+
+export interface StoredFileDownload {
+  readonly file: StoredFile;
+  readonly stream: Readable;
+}
+
+export interface PutResult {
+  readonly file: StoredFile;
+  /** False when the certificate already had a copy of these bytes, which was reused. */
+  readonly created: boolean;
+}
+
+export class FileTooLargeError extends Error {
+  override name = 'FileTooLargeError';
+  constructor(readonly size: number) {
+    super(`file is ${size} bytes, more than the ${certificateLimits.fileBytes} allowed`);
+  }
+}
+
+const fileIdPattern = /^cfile_([0-9a-f]{24})$/;
+
+export function isStoredFileId(id: string): boolean {
+  return fileIdPattern.test(id);
+}
+
+function toFileId(id: ObjectId): string {
+  return `cfile_${id.toHexString()}`;
+}
+
+function fromFileId(id: string): ObjectId | null {
+  const hex = fileIdPattern.exec(id)?.[1];
+  return hex === undefined ? null : ObjectId.createFromHexString(hex);
+}
+
+function toStoredFile(document: CertificateFileDocument): StoredFile {
+  return {
+    id: toFileId(document._id),
+    filename: document.filename,
+    contentType: document.metadata.contentType,
+    size: document.length,
+    sha256: document.metadata.sha256,
+    uploadedAt: document.metadata.uploadedAt,
+  };
+}
+
+/** Every query names the tenant and the certificate, so a file id alone never reaches a file. */
+function ownerFilter(tenant: Tenant, certificateId: string): Filter<CertificateFileDocument> {
+  return { 'metadata.accountId': tenant.accountId, 'metadata.livemode': tenant.livemode, 'metadata.certificateId': certificateId };
+}
+
+/**
+ * The service's own copies of certificate files, in the GridFS bucket `certificate_files`.
+ *
+ * One certificate holds one copy of given bytes: a unique index on tenant, certificate and
+ * SHA-256 makes a second store of the same content fail at its files document (GridFS writes
+ * that last), and the loser removes its chunks and returns the winner's file. A store
+ * interrupted before its files document leaves only unreachable chunks; the retry writes
+ * under a fresh id. No transaction or conditional update is needed, which FerretDB lacks.
+ */
+export class FileStore {
+  private readonly bucket: GridFSBucket;
+  private readonly files: Collection<CertificateFileDocument>;
+  private readonly chunks: Collection;
+
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.bucket = new GridFSBucket(db, { bucketName: CERTIFICATE_FILES_BUCKET });
+    this.files = db.collection<CertificateFileDocument>(`${CERTIFICATE_FILES_BUCKET}.files`);
+    this.chunks = db.collection(`${CERTIFICATE_FILES_BUCKET}.chunks`);
+  }
+
+  /**
+   * GridFS's own two indexes, under the names the driver gives them, so its first-upload check
+   * finds them instead of creating them from many processes at once; and the content key.
+   */
+  async ensureIndexes(): Promise<void> {
+    await ensureIndexes(this.files, [
+      { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' },
+      {
+        key: { 'metadata.accountId': 1, 'metadata.livemode': 1, 'metadata.certificateId': 1, 'metadata.sha256': 1 },
+        name: 'by_certificate_content',
+        unique: true,
+      },
+    ]);
+    await ensureIndexes(this.chunks, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
+  }
+
+  /** Stores `bytes` for the certificate, or returns the copy it already has of the same bytes. */
+  async put(tenant: Tenant, certificateId: string, filename: string, bytes: Buffer, contentType: CertificateFileContentType): Promise<PutResult> {
+    if (bytes.length > certificateLimits.fileBytes) throw new FileTooLargeError(bytes.length);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const existing = await this.findByContent(tenant, certificateId, sha256);
+    if (existing !== null) return { file: existing, created: false };
+
+    const id = new ObjectId();
+    const metadata: CertificateFileMetadata = {
+      accountId: tenant.accountId,
+      livemode: tenant.livemode,
+      certificateId,
+      sha256,
+      contentType,
+      uploadedAt: this.clock.now().toISOString(),
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const upload = this.bucket.openUploadStreamWithId(id, filename, { metadata });
+        upload.once('finish', () => resolve());
+        upload.once('error', reject);
+        upload.end(bytes);
+      });
+    } catch (error) {
+      // Our chunks are reachable from nothing once the files document failed; drop them either way.
+      await this.chunks.deleteMany({ files_id: id });
+      if (!isDuplicateKeyError(error)) throw error;
+      // A concurrent store of the same bytes for this certificate won the unique key.
+      const winner = await this.findByContent(tenant, certificateId, sha256);
+      if (winner === null) throw error;
+      return { file: winner, created: false };
+    }
+    const stored = await this.files.findOne({ _id: id, ...ownerFilter(tenant, certificateId) });
+    if (stored === null) throw new Error(`GridFS file ${id.toHexString()} is missing right after it was stored`);
+    return { file: toStoredFile(stored), created: true };
+  }
+
+  async findByContent(tenant: Tenant, certificateId: string, sha256: string): Promise<StoredFile | null> {
+    const document = await this.files.findOne({ ...ownerFilter(tenant, certificateId), 'metadata.sha256': sha256 });
+    return document === null ? null : toStoredFile(document);
+  }
+
+  /** The file and a stream of its bytes, or null unless it belongs to this tenant and certificate. */
+  async open(tenant: Tenant, certificateId: string, fileId: string): Promise<StoredFileDownload | null> {
+    const id = fromFileId(fileId);
+    if (id === null) return null;
+    const document = await this.files.findOne({ _id: id, ...ownerFilter(tenant, certificateId) });
+    if (document === null) return null;
+    return { file: toStoredFile(document), stream: this.bucket.openDownloadStream(id) };
+  }
+}

@@ -1,0 +1,588 @@
+/**
+ * The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json` and committed as
+ * docs/openapi.json (`npm run openapi`).
+ *
+ * Every schema in it is generated from zod (`z.toJSONSchema`, JSON Schema 2020-12, the
+ * dialect of OpenAPI 3.1): request bodies and parameters from the very schemas the routes
+ * validate with, converted as *input* (defaults optional, coercions and transforms as what
+ * the client sends); responses as *output*. Only the table of operations below is written
+ * by hand. test/worker/openapi.test.ts keeps it honest: every route registered on the API
+ * router must appear here, real responses must match their documented schemas, and the
+ * committed file must equal what this module builds.
+ */
+import {
+  calendarDateSchema,
+  certificateFileContentTypes,
+  certificateFileSchema,
+  certificateInputSchema,
+  certificateJurisdictionSchema,
+  certificateLimits,
+  certificatePatchSchema,
+  certificateSchema,
+  certificateStatuses,
+  customerIdSchema,
+  instantSchema,
+  jurisdictionCodeSchema,
+  purchaseSchema,
+  timeZoneSchema,
+  type HistoryAction,
+} from '@exemptions/shared';
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { accountSettingsSchema } from '../accounts/accountSettings.js';
+import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
+import { attachStripeFileSchema } from '../files/fileRoutes.js';
+import { UPLOAD_FIELD } from '../files/multipartUpload.js';
+
+/** A JSON Schema or OpenAPI object as it goes into the document. */
+type JsonObject = Record<string, unknown>;
+
+interface SchemaMeta {
+  id?: string;
+  description?: string;
+  examples?: unknown[];
+}
+
+const API_BASE_PATH = '/api/v1';
+const OPENAPI_VERSION = '3.1.1';
+
+// ---------------------------------------------------------------------------------------
+// Request schemas: the routes' own. Refinements (cross-field rules) cannot be expressed in
+// JSON Schema, so the descriptions state them; the server still enforces them (400).
+
+// The routes check their path parameters with private schemas; these mirror them, and the
+// test checks they accept the ids the API issues.
+const certificateIdParam = z.string().regex(/^cert_[0-9a-f]{24}$/);
+const fileIdParam = z.string().regex(/^cfile_[0-9a-f]{24}$/);
+
+/** `PATCH /settings` validates with `accountSettingsSchema.partial()`; the same, built once. */
+const settingsPatchSchema = accountSettingsSchema.partial();
+
+/** The multipart body of `POST /certificates/:id/files/upload`: one part, the file. */
+const fileUploadSchema = z.strictObject({
+  [UPLOAD_FIELD]: z.file().mime([...certificateFileContentTypes]),
+});
+
+const requestComponents = {
+  CertificateInput: certificateInputSchema,
+  CertificatePatch: certificatePatchSchema,
+  ArchiveRequest: archiveBodySchema,
+  SettingsPatch: settingsPatchSchema,
+  AttachFileRequest: attachStripeFileSchema,
+  FileUpload: fileUploadSchema,
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// Response schemas: what the routes build (certificateView, the history, the list pages).
+
+const historyActions = ['created', 'edited', 'archived', 'file_attached', 'imported'] as const satisfies readonly HistoryAction[];
+// Fails to compile when HistoryAction gains a value the document does not list.
+const _everyHistoryAction: [Exclude<HistoryAction, (typeof historyActions)[number]>] extends [never] ? true : false = true;
+
+const jurisdictionStatusSchema = z.object({
+  code: jurisdictionCodeSchema,
+  status: z.enum(certificateStatuses),
+});
+
+const customerSummarySchema = z.object({
+  id: customerIdSchema,
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+});
+
+const certificateViewSchema = z.object({
+  ...certificateSchema.shape,
+  customer: customerSummarySchema,
+  status: z.enum(certificateStatuses),
+  jurisdictionStatuses: z.array(jurisdictionStatusSchema),
+  nextExpirationDate: calendarDateSchema.nullable(),
+});
+
+const historyEntrySchema = z.object({
+  version: z.int().positive(),
+  action: z.enum(historyActions),
+  actor: z.object({ type: z.enum(['user', 'customer', 'system']), id: z.string() }),
+  at: instantSchema,
+  changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+});
+
+const fileAttachedSchema = z.object({
+  file: certificateFileSchema,
+  certificate: certificateViewSchema,
+});
+
+const certificateDetailSchema = z.object({
+  ...certificateViewSchema.shape,
+  history: z.array(historyEntrySchema),
+});
+
+const certificateListSchema = z.object({
+  data: z.array(certificateViewSchema),
+  nextCursor: z.string().nullable(),
+});
+
+const customerCertificatesSchema = z.object({
+  customerId: customerIdSchema,
+  status: z.enum([...certificateStatuses, 'none']),
+  data: z.array(certificateViewSchema),
+});
+
+const fieldProblemSchema = z.object({ field: z.string(), message: z.string() });
+
+const errorResponseSchema = z.object({
+  error: z.object({ message: z.string(), details: z.array(fieldProblemSchema).optional() }),
+});
+
+const conflictErrorResponseSchema = z.object({
+  error: z.object({ message: z.string(), details: z.object({ current: certificateViewSchema.nullable() }) }),
+});
+
+const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
+const responseComponents = {
+  Certificate: certificateViewSchema,
+  CertificateDetail: certificateDetailSchema,
+  CertificateList: certificateListSchema,
+  CustomerCertificates: customerCertificatesSchema,
+  FileAttached: fileAttachedSchema,
+  HistoryEntry: historyEntrySchema,
+  CertificateFile: certificateFileSchema,
+  CertificateJurisdiction: certificateJurisdictionSchema,
+  JurisdictionStatus: jurisdictionStatusSchema,
+  JurisdictionCode: jurisdictionCodeSchema,
+  Purchase: purchaseSchema,
+  AccountSettings: accountSettingsSchema,
+  FieldProblem: fieldProblemSchema,
+  Error: errorResponseSchema,
+  ConflictError: conflictErrorResponseSchema,
+  OpenApiDocument: openApiDocumentSchema,
+} as const;
+
+type RequestComponent = keyof typeof requestComponents;
+type ResponseComponent = keyof typeof responseComponents;
+
+const descriptions = new Map<z.ZodType, Omit<SchemaMeta, 'id'>>([
+  [
+    certificateInputSchema,
+    {
+      description:
+        'A certificate entered by the merchant. Also enforced: `reasonOther` is required when `reason` is `other` and forbidden otherwise; ' +
+        'a single-purchase certificate names an invoice number or a purchase-order number; each jurisdiction appears once; ' +
+        'no expiration date precedes its effective date. Unknown fields are refused.',
+    },
+  ],
+  [
+    certificatePatchSchema,
+    {
+      description:
+        'An edit of the version the editor saw (`expectedVersion`; a stale version gets 409 with the current record). ' +
+        'Each group present (`details`, `jurisdictions`, `notes`) replaces that group whole and at least one must be present; ' +
+        'the rules of CertificateInput apply to what will be stored.',
+    },
+  ],
+  [archiveBodySchema, { description: 'Optional. Without `expectedVersion`, archiving an archived certificate reports it as it is.' }],
+  [settingsPatchSchema, { description: 'The settings to change; the others keep their values.' }],
+  [attachStripeFileSchema, { description: 'A Stripe File the merchant uploaded (purpose `tax_document_user_upload`); the worker keeps its own copy.' }],
+  [
+    fileUploadSchema,
+    {
+      description: `A PDF, PNG or JPEG of at most ${certificateLimits.fileBytes} bytes; the type is checked from the bytes, not from the name or the declared type.`,
+    },
+  ],
+  [certificateViewSchema, { description: 'A certificate with what today makes of it, in the account’s time zone.' }],
+  [certificateDetailSchema, { description: 'A certificate with its full history, oldest version first.' }],
+  [certificateListSchema, { description: 'One page of certificates; pass `nextCursor` as `cursor` for the next page (null on the last).' }],
+  [customerCertificatesSchema, { description: 'A customer’s certificates and their overall status (`none` without certificates).' }],
+  [historyEntrySchema, { description: 'One version of a certificate: who changed what, and when.' }],
+  [
+    jurisdictionCodeSchema,
+    {
+      description: 'ISO 3166-2 code of a US state, DC or territory, such as US-TX. Requests may use any case and surrounding spaces.',
+      examples: ['US-TX'],
+    },
+  ],
+  [timeZoneSchema, { description: 'An IANA time zone such as America/Chicago.', examples: ['America/Chicago'] }],
+  [accountSettingsSchema, { description: 'Per account and mode. Certificate dates are calendar dates in `timeZone`.' }],
+  [
+    errorResponseSchema,
+    { description: 'Every error but a version conflict. When the fault is in the request’s content, `details` names each field and why.' },
+  ],
+  [fileAttachedSchema, { description: 'The attached file and the certificate holding it.' }],
+  [conflictErrorResponseSchema, { description: 'The certificate changed since the version the client edited: `details.current` is the record now.' }],
+  [listQuerySchema.shape.q, { description: 'Prefix of the customer’s name, email or id; case-insensitive.' }],
+  [listQuerySchema.shape.status, { description: 'Only certificates with this status today.' }],
+  [listQuerySchema.shape.jurisdiction, { description: 'Only certificates covering this jurisdiction (ISO 3166-2, such as US-TX).' }],
+  [listQuerySchema.shape.reason, { description: 'Only certificates with this exemption reason.' }],
+  [listQuerySchema.shape.sort, { description: 'Soonest expiration first, or most recently updated first.' }],
+  [listQuerySchema.shape.limit, { description: 'Page size.' }],
+  [listQuerySchema.shape.cursor, { description: 'The `nextCursor` of the previous page.' }],
+]);
+
+function registryOf(components: Readonly<Record<string, z.ZodType>>): z.core.$ZodRegistry<SchemaMeta> {
+  const registry = z.registry<SchemaMeta>();
+  const ids = new Map<z.ZodType, string>(Object.entries(components).map(([id, schema]) => [schema, id]));
+  for (const [schema, meta] of descriptions) {
+    if (!ids.has(schema)) registry.add(schema, meta);
+  }
+  for (const [schema, id] of ids) registry.add(schema, { ...descriptions.get(schema), id });
+  return registry;
+}
+
+const componentRef = (id: string): string => `#/components/schemas/${id}`;
+
+/** `$schema` and zod's fragment-only `$id` are noise inside an OpenAPI document (and such an `$id` is not valid 2020-12). */
+function asComponent(schema: JsonObject): JsonObject {
+  const { $schema: _dialect, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function convert(schema: z.ZodType, io: 'input' | 'output', registry: z.core.$ZodRegistry<SchemaMeta>): JsonObject {
+  return asComponent(z.toJSONSchema(schema, { io, metadata: registry, unrepresentable: 'throw' }) as JsonObject);
+}
+
+function componentSchemas(): Record<string, JsonObject> {
+  const generated: Record<string, JsonObject> = {};
+  for (const [components, io] of [
+    [requestComponents, 'input'],
+    [responseComponents, 'output'],
+  ] as const) {
+    const registry = registryOf(components);
+    const { schemas } = z.toJSONSchema(registry, { io, metadata: registry, uri: componentRef, unrepresentable: 'throw' });
+    for (const [id, schema] of Object.entries(schemas)) {
+      if (id in generated) throw new Error(`OpenAPI component ${id} is generated twice`);
+      generated[id] = asComponent(schema as JsonObject);
+    }
+  }
+  return Object.fromEntries(Object.keys(generated).sort().map((id) => [id, generated[id]]));
+}
+
+// ---------------------------------------------------------------------------------------
+// The operations: the one hand-written part.
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 503;
+
+type RequestBody =
+  | { readonly json: RequestComponent; readonly required: boolean }
+  | { readonly multipart: RequestComponent };
+
+type SuccessBody = { readonly json: ResponseComponent } | { readonly binary: readonly string[] };
+
+export interface ApiOperation {
+  readonly method: Method;
+  /** In Express syntax (`/certificates/:id`) and relative to /api/v1, exactly as the router registers it. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** Served without a signature (only the document itself). */
+  readonly public?: true;
+  readonly pathParams?: Readonly<Record<string, { readonly schema: z.ZodType; readonly description: string }>>;
+  readonly query?: z.ZodObject;
+  readonly body?: RequestBody;
+  readonly success: {
+    readonly status: 200 | 201;
+    readonly description: string;
+    readonly body: SuccessBody;
+    readonly headers?: Readonly<Record<string, string>>;
+    /** A second success status with the same body, and when it is given. */
+    readonly also?: { readonly status: 200; readonly description: string };
+  };
+  /** Errors particular to this operation, with why; every signed operation may also answer 400, 401 and 503. */
+  readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
+}
+
+const certificateIdParams = { id: { schema: certificateIdParam, description: 'A certificate id, as the API issued it.' } };
+const noCertificate = 'No certificate with this id in this account and mode.';
+const jsonBodyProblems = 'The body is not `application/json` in UTF-8, or a body came without a Content-Type.';
+const tooLarge = 'The body is larger than the worker accepts.';
+const notAttachable = 'The certificate is archived, or already holds the most files it may; the answer holds the current record.';
+const fileAttached = {
+  status: 201,
+  description: 'The file was stored and attached: the certificate is at its next version.',
+  body: { json: 'FileAttached' },
+  also: { status: 200, description: 'The certificate already holds these bytes: that file, and no new version.' },
+} as const;
+
+/** Every operation of /api/v1, in the order the README lists them. */
+export const apiOperations: readonly ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    public: true,
+    success: { status: 200, description: 'The OpenAPI 3.1 document of this API.', body: { json: 'OpenApiDocument' } },
+  },
+  {
+    method: 'get',
+    path: '/certificates',
+    operationId: 'listCertificates',
+    summary: 'List and search certificates',
+    description: 'Searches by customer name, email or id prefix, filters by status, jurisdiction and reason, and pages with a cursor.',
+    query: listQuerySchema,
+    success: { status: 200, description: 'One page of certificates.', body: { json: 'CertificateList' } },
+  },
+  {
+    method: 'post',
+    path: '/certificates',
+    operationId: 'createCertificate',
+    summary: 'Create a certificate (manual entry)',
+    body: { json: 'CertificateInput', required: true },
+    success: { status: 201, description: 'The certificate, at version 1.', body: { json: 'Certificate' } },
+    errors: { 413: tooLarge, 415: jsonBodyProblems, 422: 'The customer does not exist (or was deleted) in this Stripe account.' },
+  },
+  {
+    method: 'get',
+    path: '/customers/:customerId/certificates',
+    operationId: 'listCustomerCertificates',
+    summary: 'A customer’s certificates and overall status',
+    pathParams: { customerId: { schema: customerIdSchema, description: 'A Stripe customer id.' } },
+    success: { status: 200, description: 'The customer’s certificates, oldest first.', body: { json: 'CustomerCertificates' } },
+  },
+  {
+    method: 'get',
+    path: '/certificates/:id',
+    operationId: 'getCertificate',
+    summary: 'One certificate with statuses, files, notes and history',
+    pathParams: certificateIdParams,
+    success: { status: 200, description: 'The certificate.', body: { json: 'CertificateDetail' } },
+    errors: { 404: noCertificate },
+  },
+  {
+    method: 'patch',
+    path: '/certificates/:id',
+    operationId: 'updateCertificate',
+    summary: 'Edit details, jurisdictions or notes',
+    pathParams: certificateIdParams,
+    body: { json: 'CertificatePatch', required: true },
+    success: { status: 200, description: 'The certificate at its next version.', body: { json: 'Certificate' } },
+    errors: {
+      404: noCertificate,
+      409: '`expectedVersion` is not the current version, or the certificate is archived; the answer holds the current record.',
+      413: tooLarge,
+      415: jsonBodyProblems,
+    },
+  },
+  {
+    method: 'post',
+    path: '/certificates/:id/archive',
+    operationId: 'archiveCertificate',
+    summary: 'Archive a certificate (idempotent)',
+    description: 'An archived certificate is no longer applied. Archiving it again answers 200 with the certificate as it is.',
+    pathParams: certificateIdParams,
+    body: { json: 'ArchiveRequest', required: false },
+    success: { status: 200, description: 'The archived certificate.', body: { json: 'Certificate' } },
+    errors: { 404: noCertificate, 409: '`expectedVersion` is not the current version; the answer holds the current record.', 413: tooLarge, 415: jsonBodyProblems },
+  },
+  {
+    method: 'post',
+    path: '/certificates/:id/files',
+    operationId: 'attachStripeFile',
+    summary: 'Attach a file uploaded to Stripe',
+    description: 'The worker fetches the Stripe File and keeps its own copy, with size, type (from the bytes) and SHA-256.',
+    pathParams: certificateIdParams,
+    body: { json: 'AttachFileRequest', required: true },
+    success: fileAttached,
+    errors: {
+      404: noCertificate,
+      409: notAttachable,
+      413: `The Stripe File is larger than ${certificateLimits.fileBytes} bytes.`,
+      415: 'The Stripe File is not a PDF, PNG or JPEG (judged from its bytes), or the body is not `application/json`.',
+      422: 'No such Stripe File in this account, it is empty, or it was not uploaded with purpose `tax_document_user_upload`.',
+    },
+  },
+  {
+    method: 'post',
+    path: '/certificates/:id/files/upload',
+    operationId: 'uploadFile',
+    summary: 'Upload a file directly (operators)',
+    pathParams: certificateIdParams,
+    body: { multipart: 'FileUpload' },
+    success: fileAttached,
+    errors: {
+      404: noCertificate,
+      409: notAttachable,
+      413: `The file is larger than ${certificateLimits.fileBytes} bytes.`,
+      415: 'The body is not `multipart/form-data`, or the file is not a PDF, PNG or JPEG (judged from its bytes).',
+      422: 'The file is empty.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/certificates/:id/files/:fileId',
+    operationId: 'downloadFile',
+    summary: 'Download a certificate file',
+    pathParams: {
+      ...certificateIdParams,
+      fileId: { schema: fileIdParam, description: 'The id of a file of this certificate (`files[].id`).' },
+    },
+    success: {
+      status: 200,
+      description: 'The stored bytes, served as the type sniffed when they were stored.',
+      body: { binary: certificateFileContentTypes },
+      headers: {
+        'Content-Disposition': '`attachment` with the stored file name.',
+        'X-Content-Type-Options': '`nosniff`.',
+        'Content-Security-Policy': '`default-src \'none\'; sandbox`.',
+      },
+    },
+    errors: { 404: 'No such certificate, or no such file on it, in this account and mode.' },
+  },
+  {
+    method: 'get',
+    path: '/settings',
+    operationId: 'getSettings',
+    summary: 'The account’s settings',
+    success: { status: 200, description: 'The settings (defaults until changed).', body: { json: 'AccountSettings' } },
+  },
+  {
+    method: 'patch',
+    path: '/settings',
+    operationId: 'updateSettings',
+    summary: 'Change the account’s settings',
+    body: { json: 'SettingsPatch', required: true },
+    success: { status: 200, description: 'The settings after the change.', body: { json: 'AccountSettings' } },
+    errors: { 413: tooLarge, 415: jsonBodyProblems },
+  },
+];
+
+/** `/certificates/:id` → `/certificates/{id}`. */
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const signedErrors: Readonly<Partial<Record<ErrorStatus, string>>> = {
+  400: 'The request does not match its schema (the answer names each field and why), or its query string cannot be read.',
+  401: 'The Stripe App signature is missing, malformed, older than 300 s, or not made for this request with the app’s secret.',
+  503: 'No app signing secret is configured on the worker.',
+};
+
+const errorSchemaFor = (status: ErrorStatus): ResponseComponent => (status === 409 ? 'ConflictError' : 'Error');
+
+function jsonContent(component: string): JsonObject {
+  return { 'application/json': { schema: { $ref: componentRef(component) } } };
+}
+
+function parametersOf(operation: ApiOperation, requestRegistry: z.core.$ZodRegistry<SchemaMeta>): JsonObject[] {
+  const parameters: JsonObject[] = Object.entries(operation.pathParams ?? {}).map(([name, { schema, description }]) => ({
+    name,
+    in: 'path',
+    required: true,
+    description,
+    schema: convert(schema, 'input', requestRegistry),
+  }));
+  if (operation.query !== undefined) {
+    const query = convert(operation.query, 'input', requestRegistry);
+    const required = new Set((query.required as string[] | undefined) ?? []);
+    for (const [name, property] of Object.entries(query.properties as Record<string, JsonObject>)) {
+      const { description, ...schema } = property;
+      parameters.push({ name, in: 'query', required: required.has(name), ...(description === undefined ? {} : { description }), schema });
+    }
+  }
+  return parameters;
+}
+
+function requestBodyOf(body: RequestBody): JsonObject {
+  if ('multipart' in body) {
+    return {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: { $ref: componentRef(body.multipart) },
+          encoding: { file: { contentType: certificateFileContentTypes.join(', ') } },
+        },
+      },
+    };
+  }
+  return { required: body.required, content: jsonContent(body.json) };
+}
+
+function responsesOf(operation: ApiOperation): JsonObject {
+  const { success } = operation;
+  const content = 'json' in success.body ? jsonContent(success.body.json) : Object.fromEntries(success.body.binary.map((type) => [type, {}]));
+  const headers =
+    success.headers === undefined
+      ? {}
+      : { headers: Object.fromEntries(Object.entries(success.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) };
+  const responses: Record<string, JsonObject> = {};
+  if (success.also !== undefined) responses[success.also.status] = { description: success.also.description, ...headers, content };
+  responses[success.status] = { description: success.description, ...headers, content };
+  const errors = { ...(operation.public === true ? {} : signedErrors), ...operation.errors };
+  for (const status of (Object.keys(errors).map(Number) as ErrorStatus[]).sort((a, b) => a - b)) {
+    responses[status] = { description: errors[status], content: jsonContent(errorSchemaFor(status)) };
+  }
+  return responses;
+}
+
+const securitySchemes = {
+  StripeSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Stripe-Signature',
+    description:
+      '`t=<unix seconds>,v1=<hex HMAC-SHA256>` from the Stripe App’s `fetchStripeSignature`, over the method, path, canonical query, body SHA-256, ' +
+      'mode, user and account, with the app’s signing secret (`absec_…`); at most 300 s old. See docs/api-authentication.md; ' +
+      'operators sign with `npm run api`.',
+  },
+  StripeUserId: { type: 'apiKey', in: 'header', name: 'X-Stripe-User-Id', description: 'The Dashboard user (`usr_…`) the signature was made for.' },
+  StripeAccountId: { type: 'apiKey', in: 'header', name: 'X-Stripe-Account-Id', description: 'The account (`acct_…`) the signature was made for: the tenant.' },
+  StripeLivemode: { type: 'apiKey', in: 'header', name: 'X-Stripe-Livemode', description: '`true` or `false`: the mode the signature was made for.' },
+} as const;
+
+/** All four headers together: one security requirement naming every scheme. */
+const signedSecurity = [Object.fromEntries(Object.keys(securitySchemes).map((name) => [name, []]))];
+
+/** Builds the document; the same input always gives the same JSON, key order included. */
+export function buildOpenApiDocument(): JsonObject {
+  const requestRegistry = registryOf(requestComponents);
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const operation of apiOperations) {
+    const path = openApiPath(operation.path);
+    const item = (paths[path] ??= {});
+    if (item[operation.method] !== undefined) throw new Error(`Operation ${operation.method.toUpperCase()} ${operation.path} is listed twice`);
+    const parameters = parametersOf(operation, requestRegistry);
+    item[operation.method] = {
+      operationId: operation.operationId,
+      summary: operation.summary,
+      ...(operation.description === undefined ? {} : { description: operation.description }),
+      ...(operation.public === true ? { security: [] } : {}),
+      ...(parameters.length === 0 ? {} : { parameters }),
+      ...(operation.body === undefined ? {} : { requestBody: requestBodyOf(operation.body) }),
+      responses: responsesOf(operation),
+    };
+  }
+  return {
+    openapi: OPENAPI_VERSION,
+    info: {
+      title: 'Exemption certificates API',
+      version: '1',
+      description:
+        'The API behind the Stripe App: exemption certificates, their files and history, and account settings. ' +
+        'Every call except this document is signed by the Stripe App (see docs/api-authentication.md). ' +
+        'Errors answer `{ "error": { "message", "details"? } }`.',
+    },
+    servers: [{ url: API_BASE_PATH, description: 'Relative to the worker’s base URL' }],
+    security: signedSecurity,
+    paths,
+    components: { schemas: componentSchemas(), securitySchemes },
+  };
+}
+
+/** The document as committed in docs/openapi.json: two-space indentation and a final newline. */
+export function openApiJson(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}
+
+/** `GET /api/v1/openapi.json`: public, so mount it before the signature check. Built once, on first use. */
+export function serveOpenApiDocument(): RequestHandler {
+  let body: string | undefined;
+  return (_req, res) => {
+    body ??= openApiJson();
+    res.type('application/json').send(body);
+  };
+}

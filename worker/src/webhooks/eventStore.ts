@@ -1,0 +1,82 @@
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from '../db/connect.js';
+import { ensureIndexes } from '../db/indexes.js';
+import { tenantFilter, type Tenant } from '../tenancy.js';
+
+export type EventOutcome = 'processed' | 'ignored' | 'skipped_disabled_account';
+
+/**
+ * A verified Stripe event, kept under its event id: the id is the idempotency key of the
+ * whole pipeline (a second delivery finds it and does nothing more). The payload is kept as
+ * the JSON text Stripe sent, because metadata keys may contain dots, which FerretDB refuses
+ * as field names, and because it is the evidence of what Stripe said.
+ */
+export interface StoredEvent {
+  _id: string;
+  accountId: string;
+  livemode: boolean;
+  type: string;
+  created: number;
+  receivedAt: Date;
+  payload: string;
+  enqueuedAt: Date | null;
+  processedAt: Date | null;
+  outcome: EventOutcome | null;
+}
+
+export class StripeEventStore {
+  private readonly events: Collection<StoredEvent>;
+
+  constructor(db: Db) {
+    this.events = db.collection<StoredEvent>('stripe_events');
+  }
+
+  ensureIndexes(): Promise<void> {
+    return ensureIndexes(this.events, [
+      { key: { accountId: 1, livemode: 1, type: 1, created: 1 }, name: 'by_type' },
+      { key: { enqueuedAt: 1, receivedAt: 1 }, name: 'not_enqueued' },
+    ]);
+  }
+
+  /** Stores the event; 'duplicate' when this event id was stored before. */
+  async record(event: { id: string; type: string; created: number }, tenant: Tenant, payload: string, receivedAt: Date): Promise<'new' | 'duplicate'> {
+    try {
+      await this.events.insertOne({
+        _id: event.id,
+        ...tenantFilter(tenant),
+        type: event.type,
+        created: event.created,
+        receivedAt,
+        payload,
+        enqueuedAt: null,
+        processedAt: null,
+        outcome: null,
+      });
+      return 'new';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  find(eventId: string): Promise<StoredEvent | null> {
+    return this.events.findOne({ _id: eventId });
+  }
+
+  async markEnqueued(eventId: string, at: Date): Promise<void> {
+    await this.events.updateOne({ _id: eventId }, { $set: { enqueuedAt: at } });
+  }
+
+  async markProcessed(eventId: string, outcome: EventOutcome, at: Date): Promise<void> {
+    await this.events.updateOne({ _id: eventId }, { $set: { processedAt: at, outcome } });
+  }
+
+  /** Events stored but never handed to the job queue (a crash between the two steps), oldest first. */
+  notEnqueued(olderThan: Date, limit: number): Promise<StoredEvent[]> {
+    return this.events
+      .find({ enqueuedAt: null, receivedAt: { $lt: olderThan } })
+      .sort({ receivedAt: 1 })
+      .limit(limit)
+      .toArray();
+  }
+}
