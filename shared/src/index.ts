@@ -11,3 +11,4 @@ export * from './coverage.js';
 export * from './certificateHistory.js';
 export * from './requestSigning.js';
 export * from './taxExemptSync.js';
+export * from './ledger/index.js';

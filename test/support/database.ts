@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     LOG_LEVEL: 'silent',
     JOB_POLL_INTERVAL_MS: '100',
     STRIPE_APP_SECRETS: 'absec_test_0000000000000000000000',
+    STRIPE_WEBHOOK_SECRETS: 'whsec_test_000000000000000000000000',
     ...overrides,
   });
 }

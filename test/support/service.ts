@@ -16,6 +16,7 @@ export interface TestService extends RunningService {
 
 export interface TestServiceOptions {
   role?: Role;
+  /** Replaces the worker's own jobs; omit to run the real ones. */
   jobs?: readonly JobDefinition[];
   config?: Config;
   stripe?: StripeGateway;
@@ -28,7 +29,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     config,
     role: options.role ?? 'all',
     logger: createLogger('silent'),
-    jobs: options.jobs ?? [],
+    ...(options.jobs === undefined ? {} : { jobs: () => options.jobs ?? [] }),
     stripe: options.stripe ?? new FakeStripe(),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });

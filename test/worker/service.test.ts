@@ -1,14 +1,11 @@
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
-import { AccountSettingsRepository } from '../../worker/src/accounts/accountSettings.js';
-import { CertificateRepository } from '../../worker/src/certificates/certificateRepository.js';
 import { systemClock } from '../../worker/src/clock.js';
-import { FileStore } from '../../worker/src/files/fileStore.js';
 import { createApp } from '../../worker/src/http/app.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { defineJob } from '../../worker/src/jobs/scheduler.js';
 import { createLogger } from '../../worker/src/logger.js';
-import { PortInUseError, startService } from '../../worker/src/service.js';
+import { PortInUseError, createServiceContext, startService } from '../../worker/src/service.js';
 import { testConfig } from '../support/database.js';
 import { eventually, startTestService } from '../support/service.js';
 
@@ -32,16 +29,14 @@ describe('the worker service', () => {
     // Nothing listens on port 1; the client is never connected, so every command fails fast.
     const client = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 300 });
     const db = client.db('unreachable');
-    const app = createApp({
-      db,
-      logger: createLogger('silent'),
-      clock: systemClock,
-      stripe: new FakeStripe(),
-      certificates: new CertificateRepository(db),
-      settings: new AccountSettingsRepository(db),
-      files: new FileStore(db, systemClock),
-      appSecrets: [],
-    });
+    const app = createApp(
+      createServiceContext(db, testConfig(), {
+        logger: createLogger('silent'),
+        clock: systemClock,
+        stripe: new FakeStripe(),
+        queue: { enqueue: async () => undefined },
+      }),
+    );
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {

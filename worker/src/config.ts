@@ -40,6 +40,16 @@ const envSchema = z.object({
         .max(2, 'expected at most two comma-separated secrets (the current one and, while rotating, the next)'),
     )
     .default([]),
+  STRIPE_WEBHOOK_SECRETS: z
+    .string()
+    .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
+    .pipe(
+      z
+        .array(z.string().regex(/^whsec_[A-Za-z0-9_]+$/, 'expected webhook endpoint secrets (whsec_…)'))
+        .max(2, 'expected at most two comma-separated secrets (the current one and, while rolling, the next)'),
+    )
+    .default([]),
+  STRIPE_PLATFORM_ACCOUNT: z.string().regex(/^acct_[A-Za-z0-9]+$/, 'expected a Stripe account id (acct_…)').optional(),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'expected a Stripe secret or restricted key (sk_… or rk_…)')

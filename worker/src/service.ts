@@ -7,13 +7,17 @@ import { connectDatabase } from './db/connect.js';
 import type { LocalServer } from './db/localServer.js';
 import { provisionDatabase } from './db/provision.js';
 import { createApp } from './http/app.js';
-import { createScheduler, type JobDefinition } from './jobs/scheduler.js';
-import { jobs as allJobs } from './jobs/index.js';
+import { createScheduler, defineJobs, type JobDefinition } from './jobs/scheduler.js';
+import { workerJobs } from './jobs/index.js';
+import { agendaQueue, type JobQueue } from './jobs/queue.js';
+import { STATUS_SWEEP } from './jobs/statusSweep.js';
+import { TaxExemptMemoryStore } from './coverage/taxExemptMemory.js';
+import { StripeEventStore } from './webhooks/eventStore.js';
 import { AccountSettingsRepository } from './accounts/accountSettings.js';
 import { CertificateRepository } from './certificates/certificateRepository.js';
 import { systemClock, type Clock } from './clock.js';
 import { FileStore } from './files/fileStore.js';
-import type { ApiContext } from './http/context.js';
+import type { ServiceContext } from './context.js';
 import type { StripeGateway } from './stripe/gateway.js';
 import { createStripeGateway } from './stripe/stripeGateway.js';
 
@@ -28,7 +32,8 @@ export interface ServiceOptions {
   config: Config;
   role: Role;
   logger: Logger;
-  jobs?: readonly JobDefinition[];
+  /** The jobs this process defines; tests replace the worker's own. */
+  jobs?: (context: ServiceContext) => readonly JobDefinition[];
   /** Defaults to the Stripe API with STRIPE_SECRET_KEY; tests pass a recording gateway. */
   stripe?: StripeGateway;
   clock?: Clock;
@@ -41,9 +46,29 @@ export interface RunningService {
   readonly client: MongoClient;
   readonly scheduler: Agenda;
   readonly database: LocalServer;
-  readonly context: ApiContext;
+  readonly context: ServiceContext;
   /** Graceful: stop accepting requests, drain running jobs (bounded by SHUTDOWN_TIMEOUT_MS), close the database. */
   stop(): Promise<void>;
+}
+
+/** The repositories and adapters of one process, on one database connection. */
+export function createServiceContext(
+  db: Db,
+  config: Config,
+  parts: { logger: Logger; clock: Clock; stripe: StripeGateway; queue: JobQueue },
+): ServiceContext {
+  return {
+    db,
+    ...parts,
+    certificates: new CertificateRepository(db),
+    settings: new AccountSettingsRepository(db),
+    files: new FileStore(db, parts.clock),
+    events: new StripeEventStore(db),
+    taxExemptMemory: new TaxExemptMemoryStore(db),
+    appSecrets: config.STRIPE_APP_SECRETS,
+    webhookSecrets: config.STRIPE_WEBHOOK_SECRETS,
+    platformAccountId: config.STRIPE_PLATFORM_ACCOUNT,
+  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
@@ -68,7 +93,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-export async function startService({ config, role, logger, jobs = allJobs, stripe, clock = systemClock }: ServiceOptions): Promise<RunningService> {
+export async function startService({ config, role, logger, jobs = workerJobs, stripe, clock = systemClock }: ServiceOptions): Promise<RunningService> {
   const database = await provisionDatabase({
     uri: config.MONGODB_URI,
     dataDir: config.DATA_DIR,
@@ -85,26 +110,26 @@ export async function startService({ config, role, logger, jobs = allJobs, strip
     const { client, db } = await connectDatabase(database.uri, config.MONGODB_DB);
     cleanups.push(() => client.close());
 
-    const context: ApiContext = {
-      db,
-      logger,
-      clock,
-      stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, filesBase: config.STRIPE_FILES_BASE }),
-      certificates: new CertificateRepository(db),
-      settings: new AccountSettingsRepository(db),
-      files: new FileStore(db, clock),
-      appSecrets: config.STRIPE_APP_SECRETS,
-    };
-    await context.certificates.ensureIndexes();
-    await context.files.ensureIndexes();
-
     // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.
-    const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS, jobs });
+    const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS });
     await scheduler.ready;
     cleanups.push(() => scheduler.stop(false));
 
+    const context = createServiceContext(db, config, {
+      logger,
+      clock,
+      stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, filesBase: config.STRIPE_FILES_BASE }),
+      queue: agendaQueue(scheduler),
+    });
+    await context.certificates.ensureIndexes();
+    await context.files.ensureIndexes();
+    await context.events.ensureIndexes();
+    defineJobs(scheduler, jobs(context), logger);
+
     if (role !== 'web') {
       await scheduler.start();
+      // One recurring job under one name, however many processes declare it.
+      await scheduler.every('1 day', STATUS_SWEEP, {}, { skipImmediate: true });
       cleanups.push(async () => {
         const drained = await scheduler.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (drained.timedOut) logger.warn({ running: drained.running }, 'shutdown timeout: unfinished jobs will be retried by another worker');

@@ -13,9 +13,9 @@ const amountSchema = z.int({ error: 'must be a whole number of minor units (cent
 const referenceSchema = z.string().trim().min(1).max(255).nullable();
 
 /** Where Stripe took the tax address from: the invoice's own or the customer's, shipping before billing. */
-export const addressSources = ['shipping', 'billing', 'customer_shipping', 'customer_address'] as const;
+export const ledgerAddressSources = ['shipping', 'billing', 'customer_shipping', 'customer_address'] as const;
 
-export type AddressSource = (typeof addressSources)[number];
+export type LedgerAddressSource = (typeof ledgerAddressSources)[number];
 
 export const ledgerAddressSchema = z.strictObject({
   country: z.string().trim().min(1).max(2),
@@ -65,7 +65,7 @@ export const invoiceFactsSchema = z.strictObject({
   customerTaxExempt: z.enum(['none', 'exempt', 'reverse']),
   taxes: z.array(invoiceTaxSchema).max(1000),
   address: ledgerAddressSchema.nullable(),
-  addressSource: z.enum(addressSources).nullable(),
+  addressSource: z.enum(ledgerAddressSources).nullable(),
   /** The jurisdiction of `address`; it names the single entry of an invoice without tax rows. */
   addressJurisdiction: jurisdictionCodeSchema.nullable(),
   /** A purchase-order number, which single-purchase certificates may name instead of the invoice number. */

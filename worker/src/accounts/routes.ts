@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { tenantOf } from '../http/auth/tenant.js';
-import type { ApiContext } from '../http/context.js';
+import type { ServiceContext } from '../context.js';
 import { validate } from '../http/validate.js';
 import { accountSettingsSchema, statusBasisFor } from './accountSettings.js';
 
-export function settingsRoutes({ settings, certificates, clock }: ApiContext): Router {
+export function settingsRoutes({ settings, certificates, clock }: ServiceContext): Router {
   const router = Router();
   router.get('/settings', async (_req, res) => {
     res.json(await settings.get(tenantOf(res)));

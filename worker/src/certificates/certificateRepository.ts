@@ -43,6 +43,13 @@ export interface HistoryEntry {
 
 export type { CustomerSummary, StatusBasis };
 
+export interface StatusChange {
+  readonly certificateId: string;
+  readonly customerId: string;
+  readonly from: CertificateStatus;
+  readonly to: CertificateStatus;
+}
+
 export interface StoredCertificate {
   readonly certificate: Certificate;
   readonly customer: CustomerSummary;
@@ -133,18 +140,34 @@ export class CertificateRepository {
    * by `basis.today` (all of them with `everything`, after the window changed). Idempotent;
    * a concurrent edit wins, since it wrote a fresh status of its own.
    */
-  async refreshStatuses(tenant: Tenant, basis: StatusBasis, everything = false): Promise<number> {
+  async refreshStatuses(tenant: Tenant, basis: StatusBasis, everything = false): Promise<StatusChange[]> {
     const stale = await this.certificates
       .find({ ...tenantFilter(tenant), ...(everything ? {} : staleStatusFilter(basis.today)) })
       .toArray();
+    const changes: StatusChange[] = [];
     for (const document of stale) {
       const { certificate } = fromDocument(document);
-      await this.certificates.updateOne(
-        { _id: document._id, ...tenantFilter(tenant), version: document.version },
-        { $set: { status: storedStatus(certificate, basis) } },
-      );
+      const status = storedStatus(certificate, basis);
+      await this.certificates.updateOne({ _id: document._id, ...tenantFilter(tenant), version: document.version }, { $set: { status } });
+      if (status.value !== document.status.value) {
+        changes.push({ certificateId: document._id, customerId: document.customerId, from: document.status.value, to: status.value });
+      }
     }
-    return stale.length;
+    return changes;
+  }
+
+  /** Every tenant that holds certificates: the daily sweep visits each. */
+  async tenants(): Promise<Tenant[]> {
+    const rows = await this.certificates.aggregate<{ _id: { accountId: string; livemode: boolean } }>([{ $group: { _id: { accountId: '$accountId', livemode: '$livemode' } } }]).toArray();
+    return rows.map((row) => row._id);
+  }
+
+  /** Keeps the searchable customer name and email in step with Stripe; derived data, so no new version. */
+  async updateCustomerSummary(tenant: Tenant, customerId: string, customer: CustomerSummary): Promise<void> {
+    await this.certificates.updateMany(
+      { ...tenantFilter(tenant), customerId },
+      { $set: { customer, 'search.name': (customer.name ?? '').toLowerCase(), 'search.email': (customer.email ?? '').toLowerCase() } },
+    );
   }
 
   async find(tenant: Tenant, id: string): Promise<StoredCertificate | null> {

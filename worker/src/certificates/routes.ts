@@ -19,9 +19,10 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { statusBasisFor } from '../accounts/accountSettings.js';
 import { tenantOf } from '../http/auth/tenant.js';
-import type { ApiContext } from '../http/context.js';
+import type { ServiceContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { validate } from '../http/validate.js';
+import { SYNC_CUSTOMER_COVERAGE } from '../jobs/syncCustomerCoverage.js';
 import type { SearchCursor, StatusBasis } from './certificateRepository.js';
 import { certificateView } from './certificateView.js';
 
@@ -71,9 +72,15 @@ function notFound(id: string): HttpError {
   return new HttpError(404, `No certificate ${id} in this account`);
 }
 
-export function certificateRoutes(context: ApiContext): Router {
-  const { certificates, settings, stripe, clock } = context;
+export function certificateRoutes(context: ServiceContext): Router {
+  const { certificates, settings, stripe, clock, queue } = context;
   const router = Router();
+
+  /** Coverage may have changed: let the jobs process bring Stripe's tax_exempt in line. */
+  async function resync(res: Response, customerId: string): Promise<void> {
+    const { accountId, livemode } = tenantOf(res);
+    await queue.enqueue(SYNC_CUSTOMER_COVERAGE, { accountId, livemode, customerId });
+  }
 
   async function basisOf(res: Response): Promise<StatusBasis> {
     return statusBasisFor(await settings.get(tenantOf(res)), clock);
@@ -134,6 +141,7 @@ export function certificateRoutes(context: ApiContext): Router {
     const stored = { certificate, customer: { name: customer.name, email: customer.email } };
     const basis = await basisOf(res);
     await certificates.insert(certificate, stored.customer, basis, actorOf(res));
+    await resync(res, certificate.customerId);
     res.status(201).json(certificateView(stored, basis));
   });
 
@@ -147,6 +155,7 @@ export function certificateRoutes(context: ApiContext): Router {
       const after = applyCertificatePatch(before.certificate, patch, clock.now().toISOString());
       const basis = await basisOf(res);
       await certificates.saveNextVersion(before, after, basis, actorOf(res), 'edited');
+      await resync(res, after.customerId);
       res.json(certificateView({ certificate: after, customer: before.customer }, basis));
     } catch (error) {
       if (error instanceof VersionConflictError || error instanceof CertificateArchivedError) throw await conflict(res, id, error);
@@ -173,6 +182,7 @@ export function certificateRoutes(context: ApiContext): Router {
         now: clock.now().toISOString(),
       });
       await certificates.saveNextVersion(before, after, basis, actorOf(res), 'archived');
+      await resync(res, after.customerId);
       res.json(certificateView({ certificate: after, customer: before.customer }, basis));
     } catch (error) {
       if (error instanceof VersionConflictError) {

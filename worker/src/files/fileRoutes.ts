@@ -16,7 +16,7 @@ import type { StatusBasis, StoredCertificate } from '../certificates/certificate
 import { certificateView } from '../certificates/certificateView.js';
 import { parseJsonBody } from '../http/auth/jsonBody.js';
 import { tenantOf } from '../http/auth/tenant.js';
-import type { ApiContext } from '../http/context.js';
+import type { ServiceContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { validate } from '../http/validate.js';
 import { StripeFileTooLargeError } from '../stripe/gateway.js';
@@ -55,7 +55,7 @@ function notFound(id: string): HttpError {
  * and download the stored copy. Mounted before `parseJsonBody`, since the upload route reads
  * the verified multipart body itself; the JSON route parses its own body.
  */
-export function fileRoutes(context: ApiContext): Router {
+export function fileRoutes(context: ServiceContext): Router {
   const { certificates, settings, stripe, files, clock, logger } = context;
   const router = Router();
 

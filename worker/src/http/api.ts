@@ -3,10 +3,11 @@ import express, { Router } from 'express';
 import { certificateLimits } from '@exemptions/shared';
 import { settingsRoutes } from '../accounts/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
+import { coverageRoutes } from '../coverage/routes.js';
 import { fileRoutes } from '../files/fileRoutes.js';
 import { appSignatureAuth } from './auth/appSignature.js';
 import { parseJsonBody } from './auth/jsonBody.js';
-import type { ApiContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 import { serveOpenApiDocument } from './openapi.js';
 
 /** Room for the largest certificate file plus multipart framing. */
@@ -16,7 +17,7 @@ const MAX_BODY_BYTES = certificateLimits.fileBytes + 256 * 1024;
  * The API behind the Stripe App, under /api/v1. The app runs in a sandboxed iframe whose
  * origin is "null", so CORS answers "*" — here only; authentication is the signature, not the origin.
  */
-export function createApiRouter(context: ApiContext): Router {
+export function createApiRouter(context: ServiceContext): Router {
   const router = Router();
   router.use(
     cors({
@@ -36,5 +37,6 @@ export function createApiRouter(context: ApiContext): Router {
   router.use(parseJsonBody);
   router.use(certificateRoutes(context));
   router.use(settingsRoutes(context));
+  router.use(coverageRoutes(context));
   return router;
 }

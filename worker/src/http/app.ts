@@ -3,10 +3,11 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import { pingDatabase } from '../db/connect.js';
 import { createApiRouter } from './api.js';
-import type { ApiContext } from './context.js';
+import { stripeWebhookRoutes } from '../webhooks/routes.js';
+import type { ServiceContext } from '../context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 
-export function createApp(context: ApiContext): Express {
+export function createApp(context: ServiceContext): Express {
   const { db, logger } = context;
   const app = express();
   app.disable('x-powered-by');
@@ -31,6 +32,8 @@ export function createApp(context: ApiContext): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' });
   });
 
+  // The webhook reads its raw body itself: it is mounted before any body parser.
+  app.use(stripeWebhookRoutes(context));
   app.use('/api/v1', createApiRouter(context));
 
   app.use(notFoundHandler);

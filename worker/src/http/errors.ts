@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import Stripe from 'stripe';
 import { StripeNotConfiguredError } from '../stripe/stripeGateway.js';
 
@@ -31,6 +32,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
     req.log.warn({ err: error }, 'Stripe unavailable');
     res.status(502).json({ error: { message: 'Stripe did not answer; try again shortly' } });
+    return;
+  }
+  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) {
+    req.log.error({ err: error }, 'database unavailable');
+    res.status(503).json({ error: { message: 'The database is unavailable; try again shortly' } });
     return;
   }
   // body-parser errors (malformed JSON, too large) carry a 4xx status of their own.

@@ -31,6 +31,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { accountSettingsSchema } from '../accounts/accountSettings.js';
 import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
+import { conflictListSchema, sweepQueuedSchema } from '../coverage/routes.js';
 import { attachStripeFileSchema } from '../files/fileRoutes.js';
 import { UPLOAD_FIELD } from '../files/multipartUpload.js';
 
@@ -160,6 +161,8 @@ const responseComponents = {
   Error: errorResponseSchema,
   ConflictError: conflictErrorResponseSchema,
   OpenApiDocument: openApiDocumentSchema,
+  SweepQueued: sweepQueuedSchema,
+  ConflictList: conflictListSchema,
 } as const;
 
 type RequestComponent = keyof typeof requestComponents;
@@ -448,6 +451,22 @@ export const apiOperations: readonly ApiOperation[] = [
     body: { json: 'SettingsPatch', required: true },
     success: { status: 200, description: 'The settings after the change.', body: { json: 'AccountSettings' } },
     errors: { 413: tooLarge, 415: jsonBodyProblems },
+  },
+  {
+    method: 'post',
+    path: '/coverage/sweep',
+    operationId: 'sweepCoverage',
+    summary: 'Run the daily status sweep now for this account',
+    description: 'Moves certificates into expiring soon / expired as of today and re-syncs Stripe’s tax_exempt for the customers affected.',
+    success: { status: 200, description: 'The sweep is queued.', body: { json: 'SweepQueued' } },
+  },
+  {
+    method: 'get',
+    path: '/coverage/conflicts',
+    operationId: 'listCoverageConflicts',
+    summary: 'Customers whose tax_exempt was set by hand against their certificates',
+    description: 'Values the merchant set in Stripe by hand are never overwritten; they are listed here instead.',
+    success: { status: 200, description: 'The conflicts, one per customer.', body: { json: 'ConflictList' } },
   },
 ];
 

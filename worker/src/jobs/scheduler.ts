@@ -38,17 +38,24 @@ export interface SchedulerOptions {
   db: Db;
   logger: Logger;
   pollIntervalMs: number;
-  jobs: readonly JobDefinition[];
 }
 
-/** Agenda on the worker's own database connection; polling, because FerretDB has no change streams. */
-export function createScheduler({ db, logger, pollIntervalMs, jobs }: SchedulerOptions): Agenda {
+/**
+ * Agenda on the worker's own database connection; polling, because FerretDB has no change
+ * streams. Jobs are defined afterwards (`defineJobs`), since their handlers need a context
+ * that itself enqueues through this scheduler.
+ */
+export function createScheduler({ db, logger, pollIntervalMs }: SchedulerOptions): Agenda {
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: db, collection: 'jobs' }),
     // A number, not a human interval: agenda 6 reads '200 milliseconds' as 200 seconds.
     processEvery: pollIntervalMs,
   });
   agenda.on('error', (error: unknown) => logger.error({ err: error }, 'job scheduler error'));
+  return agenda;
+}
+
+export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger): void {
   for (const definition of jobs) {
     agenda.define(
       definition.name,
@@ -67,5 +74,4 @@ export function createScheduler({ db, logger, pollIntervalMs, jobs }: SchedulerO
       },
     );
   }
-  return agenda;
 }

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
+import type { Tenant } from '../../worker/src/tenancy.js';
+
+export const TEST_WEBHOOK_SECRET = 'whsec_test_000000000000000000000000';
+
+/** Typed event objects: only the fields a fixture sets, checked against stripe-node's own types. */
+type ObjectOf<T extends string> = T extends `customer.${string}`
+  ? Partial<Stripe.Customer> & { id: string }
+  : T extends `invoice.${string}`
+    ? Partial<Omit<Stripe.Invoice, 'customer'>> & { id: string; customer: string }
+    : T extends `credit_note.${string}`
+      ? Partial<Omit<Stripe.CreditNote, 'invoice'>> & { id: string; invoice: string }
+      : Record<string, unknown>;
+
+export interface EventFixture {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** An event as Stripe would send it for an installed app: `account` names the connected account. */
+export function stripeEvent<T extends Stripe.Event.Type>(type: T, object: ObjectOf<T>, tenant: Tenant, id = `evt_${randomBytes(12).toString('hex')}`): EventFixture {
+  const event = {
+    id,
+    object: 'event',
+    type,
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    livemode: tenant.livemode,
+    account: tenant.accountId,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: { object: type.split('.')[0], livemode: tenant.livemode, ...object } },
+  };
+  return { id, body: JSON.stringify(event) };
+}
+
+export function signatureFor(body: string, secret = TEST_WEBHOOK_SECRET, timestamp = Math.floor(Date.now() / 1000)): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
+}
+
+/** Delivers an event to the worker's webhook endpoint as Stripe does. */
+export function deliver(baseUrl: string, event: EventFixture, signature = signatureFor(event.body)): Promise<Response> {
+  return fetch(`${baseUrl}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    body: event.body,
+  });
+}

@@ -1,0 +1,31 @@
+import type { Db } from 'mongodb';
+import type { AccountSettingsRepository } from './accounts/accountSettings.js';
+import type { CertificateRepository } from './certificates/certificateRepository.js';
+import type { Clock } from './clock.js';
+import type { FileStore } from './files/fileStore.js';
+import type { Logger } from './logger.js';
+import type { StripeGateway } from './stripe/gateway.js';
+import type { TaxExemptMemoryStore } from './coverage/taxExemptMemory.js';
+import type { JobQueue } from './jobs/queue.js';
+import type { StripeEventStore } from './webhooks/eventStore.js';
+
+/** Everything routes and jobs are given; built once per process in service.ts. */
+export interface ServiceContext {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly stripe: StripeGateway;
+  readonly certificates: CertificateRepository;
+  readonly settings: AccountSettingsRepository;
+  /** Certificate files (GridFS). */
+  readonly files: FileStore;
+  readonly events: StripeEventStore;
+  readonly taxExemptMemory: TaxExemptMemoryStore;
+  readonly queue: JobQueue;
+  /** The app signing secrets (absec_…); two during a rotation. */
+  readonly appSecrets: readonly string[];
+  /** Webhook endpoint secrets (whsec_…); two while rolling. */
+  readonly webhookSecrets: readonly string[];
+  /** The account an event belongs to when it carries none (the platform's own events). */
+  readonly platformAccountId: string | undefined;
+}

@@ -1,0 +1,38 @@
+import express, { Router } from 'express';
+import type { ServiceContext } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { PROCESS_STRIPE_EVENT } from '../jobs/processStripeEvent.js';
+import { verifyStripeEvent } from './verify.js';
+
+/**
+ * Stripe's webhook endpoint. It answers 2xx only once the event is stored and queued, so an
+ * event is never acknowledged and then lost; a redelivery finds the stored event and, unless it
+ * was already queued, queues it again. A database outage becomes a 503, and Stripe retries.
+ */
+export function stripeWebhookRoutes(context: ServiceContext): Router {
+  const router = Router();
+  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    if (context.webhookSecrets.length === 0) throw new HttpError(503, 'No webhook endpoint secret is configured (STRIPE_WEBHOOK_SECRETS)');
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const event = verifyStripeEvent(raw, req.get('stripe-signature'), context.webhookSecrets);
+    const accountId = event.account ?? context.platformAccountId;
+    if (accountId === undefined) {
+      throw new HttpError(503, `Event ${event.id} carries no account and STRIPE_PLATFORM_ACCOUNT is not set`);
+    }
+    const tenant = { accountId, livemode: event.livemode };
+    req.log.info({ eventId: event.id, type: event.type, accountId }, 'stripe event received');
+
+    const stored = await context.events.record(event, tenant, raw.toString('utf8'), context.clock.now());
+    if (stored === 'duplicate') {
+      const existing = await context.events.find(event.id);
+      if (existing !== null && existing.enqueuedAt !== null) {
+        res.json({ received: true, duplicate: true });
+        return;
+      }
+    }
+    await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId: event.id });
+    await context.events.markEnqueued(event.id, context.clock.now());
+    res.json({ received: true, duplicate: stored === 'duplicate' });
+  });
+  return router;
+}
