@@ -5,6 +5,7 @@ import {
   type StripeCustomer,
   type StripeFileDownload,
   type StripeGateway,
+  type StripeTaxRate,
   type TaxExempt,
 } from '../../worker/src/stripe/gateway.js';
 
@@ -34,6 +35,7 @@ export class FakeStripe implements StripeGateway {
   private readonly customers = new Map<string, StripeCustomer>();
   private readonly files = new Map<string, Omit<StripeFileDownload, 'size'>>();
   private readonly usedKeys = new Set<string>();
+  private readonly taxRates = new Map<string, StripeTaxRate>();
   readonly invoiceMetadata = new Map<string, Record<string, string>>();
 
   private static key(tenant: Tenant, id: string): string {
@@ -91,6 +93,16 @@ export class FakeStripe implements StripeGateway {
     if (file === undefined) return null;
     if (file.bytes.length > maxBytes) throw new StripeFileTooLargeError(fileId, maxBytes);
     return { ...file, size: file.bytes.length };
+  }
+
+  addTaxRate(tenant: Tenant, rate: StripeTaxRate): this {
+    this.taxRates.set(FakeStripe.key(tenant, rate.id), rate);
+    return this;
+  }
+
+  async retrieveTaxRate(tenant: Tenant, taxRateId: string): Promise<StripeTaxRate | null> {
+    this.calls.push({ method: 'retrieveTaxRate', accountId: tenant.accountId, livemode: tenant.livemode, id: taxRateId });
+    return this.taxRates.get(FakeStripe.key(tenant, taxRateId)) ?? null;
   }
 
   private once(tenant: Tenant, idempotencyKey: string): boolean {

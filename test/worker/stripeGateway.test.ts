@@ -54,6 +54,18 @@ describe('the Stripe gateway against stripe-mock', () => {
     expect(fileRequests.length).toBe(before);
   });
 
+  it('retrieves a tax rate and the jurisdiction it applies to', async () => {
+    const gateway = createStripeGateway({ secretKey: 'sk_test_123', apiBase: mock.url });
+    const rate = await gateway.retrieveTaxRate(tenant, 'txr_123');
+    expect(rate).toMatchObject({ id: expect.any(String), percentage: expect.any(Number) });
+  });
+
+  it('sends tax_exempt and invoice metadata writes in shapes the Stripe API accepts', async () => {
+    const gateway = createStripeGateway({ secretKey: 'sk_test_123', apiBase: mock.url });
+    await expect(gateway.updateCustomerTaxExempt(tenant, 'cus_123', 'exempt', 'tax_exempt:cus_123:1:exempt')).resolves.toBeUndefined();
+    await expect(gateway.setInvoiceMetadata(tenant, 'in_123', { exemption_certificate: 'cert_1' }, 'invoice_metadata:in_123:cert_1')).resolves.toBeUndefined();
+  });
+
   it('says so clearly when no Stripe key is configured', async () => {
     const gateway = createStripeGateway({ secretKey: undefined });
     await expect(gateway.retrieveCustomer(tenant, 'cus_123')).rejects.toBeInstanceOf(StripeNotConfiguredError);

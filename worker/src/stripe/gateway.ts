@@ -21,6 +21,15 @@ export interface StripeCustomer {
   readonly shipping: StripeAddress | null;
 }
 
+/** Where a tax rate applies: what turns an invoice's `total_taxes` row into a jurisdiction. */
+export interface StripeTaxRate {
+  readonly id: string;
+  readonly country: string | null;
+  readonly state: string | null;
+  readonly jurisdictionLevel: string | null;
+  readonly percentage: number;
+}
+
 export interface StripeFileDownload {
   readonly id: string;
   readonly filename: string | null;
@@ -38,6 +47,8 @@ export interface StripeGateway {
   retrieveCustomer(tenant: Tenant, customerId: string): Promise<StripeCustomer | null>;
   /** null when the file does not exist in that account and mode. */
   downloadFile(tenant: Tenant, fileId: string, maxBytes: number): Promise<StripeFileDownload | null>;
+  /** null when the tax rate does not exist in that account and mode. */
+  retrieveTaxRate(tenant: Tenant, taxRateId: string): Promise<StripeTaxRate | null>;
   /** Idempotent under the key: a retried job sends the same key, and Stripe applies the write once. */
   updateCustomerTaxExempt(tenant: Tenant, customerId: string, value: TaxExempt, idempotencyKey: string): Promise<void>;
   /** Sets (or, with an empty string, removes) metadata keys on a draft invoice. */

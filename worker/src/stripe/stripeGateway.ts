@@ -91,6 +91,17 @@ export function createStripeGateway({ secretKey, apiBase, filesBase = 'https://f
       return { id: file.id, filename: file.filename ?? null, size: bytes.length, purpose: file.purpose, bytes };
     },
 
+    async retrieveTaxRate(tenant: Tenant, taxRateId: string) {
+      try {
+        const rate = await stripe().taxRates.retrieve(taxRateId, {}, { stripeAccount: tenant.accountId });
+        if (rate.livemode !== tenant.livemode) return null;
+        return { id: rate.id, country: rate.country, state: rate.state, jurisdictionLevel: rate.jurisdiction_level, percentage: rate.percentage };
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+
     async updateCustomerTaxExempt(tenant: Tenant, customerId: string, value: TaxExempt, idempotencyKey: string): Promise<void> {
       await stripe().customers.update(customerId, { tax_exempt: value }, { stripeAccount: tenant.accountId, idempotencyKey });
     },
