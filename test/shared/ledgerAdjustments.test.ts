@@ -101,6 +101,17 @@ describe('credit notes', () => {
     expect(byJurisdiction(store.all(), 'US-CA')).toEqual({ taxable: 0, exempt: 0, tax: 0 });
   });
 
+  it('never add back: after a voided credit note leaves earlier shares rounded above the new target, a later credit note takes nothing rather than giving back', () => {
+    // $0.04 invoice, $0.03 taxable: notes of 1¢ take 0, 1, 1 (targets 0, 1, 2); voiding the first leaves 2 taken
+    // against a target of 1 for the two notes in force. A zero-amount note then must take 0, not +1.
+    const store = recorded(invoice({ totalExcludingTax: 4, taxes: [taxRow({ jurisdiction: 'US-TX', taxableAmount: 3, amount: 0 })] }));
+    for (const n of [1, 2, 3]) credit(store, creditNote({ creditNoteId: `cn_${n}`, issuedAt: `2026-05-20T15:00:0${n}.000Z`, totalExcludingTax: 1 }));
+    store.insert(reversalsForCreditNoteVoid({ entries: store.all(), invoiceId: 'in_A', creditNoteId: 'cn_1' }, context()));
+    const [late] = credit(store, creditNote({ creditNoteId: 'cn_4', issuedAt: '2026-05-21T15:00:00.000Z', totalExcludingTax: 0 }));
+    expect(late?.taxable).toBe(0);
+    expect(byJurisdiction(store.all(), 'US-TX').taxable).toBe(1);
+  });
+
   it('use the credit note’s own tax over the invoice’s tax when it is given', () => {
     const store = recorded(invoice());
     const [share] = credit(store, creditNote({ totalExcludingTax: 5_000, tax: 412 }));

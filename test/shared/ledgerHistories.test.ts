@@ -38,13 +38,15 @@ function within(credited: number, amount: number): boolean {
 
 describe('credit note shares over any sequence of credit notes and credit note voids', () => {
   const scenario = fc.record({
-    total: fc.integer({ min: 1, max: 10_000_000 }),
-    baseRatio: fc.double({ min: 0, max: 1, noNaN: true }),
+    // Small totals make rounding collide often: that is where a void can leave earlier shares above the new target.
+    total: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10_000_000 })),
+    // Integers reduced modulo the total spread evenly, where doubles cluster at their extremes.
+    base: fc.nat(),
     taxRate: fc.double({ min: 0, max: 0.2, noNaN: true }),
     exempt: fc.boolean(),
     steps: fc.array(
       fc.oneof(
-        fc.record({ kind: fc.constant('credit' as const), share: fc.double({ min: 0, max: 0.7, noNaN: true }) }),
+        fc.record({ kind: fc.constant('credit' as const), amount: fc.oneof(fc.constant(0), fc.nat()) }),
         fc.record({ kind: fc.constant('void' as const), pick: fc.nat() }),
       ),
       { maxLength: 12 },
@@ -53,8 +55,8 @@ describe('credit note shares over any sequence of credit notes and credit note v
 
   it('never credit more than the entry nor change its sign, credit exactly the proportional total while none was voided, and all of it once the credit notes cover the invoice', () => {
     fc.assert(
-      fc.property(scenario, ({ total, baseRatio, taxRate, exempt, steps }) => {
-        const base = Math.floor(total * baseRatio);
+      fc.property(scenario, ({ total, base: baseSeed, taxRate, exempt, steps }) => {
+        const base = baseSeed % (total + 1);
         const tax = Math.floor(base * taxRate);
         const ctx = ledgerContext({ timeZone: 'UTC', today: '2026-05-12' });
         const store = new EntryStore();
@@ -70,7 +72,9 @@ describe('credit note shares over any sequence of credit notes and credit note v
         steps.forEach((step, n) => {
           if (step.kind === 'credit') {
             const id = `cn_${n}`;
-            const amount = Math.floor(total * step.share);
+            // Stripe never lets the credit notes in force exceed the invoice.
+            const remaining = total - [...active.values()].reduce((a, b) => a + b, 0);
+            const amount = step.amount % (remaining + 1);
             active.set(id, amount);
             const note = { creditNoteId: id, invoiceId: 'in_A', currency: 'usd', issuedAt: `2026-05-12T00:00:${String(n).padStart(2, '0')}.000Z`, totalExcludingTax: amount, tax: null };
             store.insert(entriesForCreditNote({ entries: store.all(), creditNote: note }, ctx));
@@ -79,6 +83,10 @@ describe('credit note shares over any sequence of credit notes and credit note v
             active.delete(id);
             voidedAny = true;
             store.insert(reversalsForCreditNoteVoid({ entries: store.all(), invoiceId: 'in_A', creditNoteId: id }, ctx));
+          }
+          // Each share only ever takes back: a credit never adds to the entry, a reversal never takes more.
+          for (const share of store.all().filter((e) => e.kind === 'credit')) {
+            for (const field of ['taxable', 'exempt', 'tax'] as const) expect(within(0 - share[field], entry[field])).toBe(true);
           }
           const credited = amountsOf(store.all().filter((e) => e.kind !== 'original'));
           const creditedTotal = [...active.values()].reduce((a, b) => a + b, 0);
@@ -94,7 +102,7 @@ describe('credit note shares over any sequence of credit notes and credit note v
           }
         });
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -149,7 +157,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const history = fc.record({
-  total: fc.integer({ min: 1, max: 5_000_000 }),
+  total: fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 5_000_000 })),
   customerExempt: fc.boolean(),
   withCertificate: fc.boolean(),
   rows: fc.uniqueArray(
@@ -239,7 +247,10 @@ describe('random histories of invoices, credit notes, voids, filings and revisio
             }
             case 'credit': {
               const id = `cn_${n}`;
-              const note = { creditNoteId: id, invoiceId: 'in_H', currency: 'usd', issuedAt: `${model.today}T12:00:00.000Z`, totalExcludingTax: Math.floor(total * o.share), tax: o.tax };
+              // Stripe never lets the credit notes in force exceed the invoice.
+              const inForce = [...model.credits.values()].filter((c) => !c.voided).reduce((a, c) => a + c.totalExcludingTax, 0);
+              const amount = Math.min(Math.floor(total * o.share), total - inForce);
+              const note = { creditNoteId: id, invoiceId: 'in_H', currency: 'usd', issuedAt: `${model.today}T12:00:00.000Z`, totalExcludingTax: amount, tax: o.tax };
               step((entries) => entriesForCreditNote({ entries, creditNote: note }, ctx), keep);
               if (!model.voided) model.credits.set(id, { totalExcludingTax: note.totalExcludingTax, tax: note.tax, voided: false });
               break;

@@ -18,6 +18,11 @@ import type { CreditNoteRef, InvoiceAmounts, LedgerAmounts } from './ledgerEntry
  * nothing and what is left, so the credited total never exceeds A and never
  * changes sign, even after a voided credit note leaves the earlier shares
  * rounded differently from the target.
+ *
+ * Stripe never lets the credit notes in force exceed the invoice. Were they
+ * to, the fraction is capped at 1, and voiding one of them could leave the
+ * rest short of the whole: each share is fixed when recorded, and a void
+ * reverses exactly that share.
  */
 
 interface Fraction {

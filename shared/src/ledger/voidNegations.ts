@@ -24,7 +24,7 @@ export function negationOf(
   return {
     ...copiedFields(revision),
     id: negationEntryId(revision.id),
-    ...negateAmounts(revision),
+    ...negateAmounts(standingAmounts(revision, family)),
     transactionDate: revision.transactionDate,
     periodKey: placeInPeriod(context, revision.jurisdiction, revision.periodKey),
     kind: 'negation',
