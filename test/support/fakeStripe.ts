@@ -36,6 +36,7 @@ export class FakeStripe implements StripeGateway {
   private readonly files = new Map<string, Omit<StripeFileDownload, 'size'>>();
   private readonly usedKeys = new Set<string>();
   private readonly taxRates = new Map<string, StripeTaxRate>();
+  private readonly invoices = new Map<string, Record<string, unknown>>();
   readonly invoiceMetadata = new Map<string, Record<string, string>>();
 
   private static key(tenant: Tenant, id: string): string {
@@ -93,6 +94,17 @@ export class FakeStripe implements StripeGateway {
     if (file === undefined) return null;
     if (file.bytes.length > maxBytes) throw new StripeFileTooLargeError(fileId, maxBytes);
     return { ...file, size: file.bytes.length };
+  }
+
+  /** An invoice as the API would return it (a fixture shaped like Stripe's JSON). */
+  addInvoice(tenant: Tenant, invoice: Record<string, unknown> & { id: string }): this {
+    this.invoices.set(FakeStripe.key(tenant, invoice.id), invoice);
+    return this;
+  }
+
+  async retrieveInvoice(tenant: Tenant, invoiceId: string): Promise<unknown> {
+    this.calls.push({ method: 'retrieveInvoice', accountId: tenant.accountId, livemode: tenant.livemode, id: invoiceId });
+    return this.invoices.get(FakeStripe.key(tenant, invoiceId)) ?? null;
   }
 
   addTaxRate(tenant: Tenant, rate: StripeTaxRate): this {

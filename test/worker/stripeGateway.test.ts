@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StripeNotConfiguredError, createStripeGateway } from '../../worker/src/stripe/stripeGateway.js';
 import { StripeFileTooLargeError } from '../../worker/src/stripe/gateway.js';
+import { stripeInvoiceSchema } from '../../worker/src/ledger/stripeFacts.js';
 import type { Tenant } from '../../worker/src/tenancy.js';
 import { startStripeMock, type StripeMock } from '../support/stripeMock.js';
 
@@ -58,6 +59,12 @@ describe('the Stripe gateway against stripe-mock', () => {
     const gateway = createStripeGateway({ secretKey: 'sk_test_123', apiBase: mock.url });
     const rate = await gateway.retrieveTaxRate(tenant, 'txr_123');
     expect(rate).toMatchObject({ id: expect.any(String), percentage: expect.any(Number) });
+  });
+
+  it('retrieves an invoice whose shape the ledger can read', async () => {
+    const gateway = createStripeGateway({ secretKey: 'sk_test_123', apiBase: mock.url });
+    const invoice = await gateway.retrieveInvoice(tenant, 'in_123');
+    expect(stripeInvoiceSchema.safeParse(invoice).success).toBe(true);
   });
 
   it('sends tax_exempt and invoice metadata writes in shapes the Stripe API accepts', async () => {

@@ -8,6 +8,8 @@ import type { StripeGateway } from './stripe/gateway.js';
 import type { TaxExemptMemoryStore } from './coverage/taxExemptMemory.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { StripeEventStore } from './webhooks/eventStore.js';
+import type { LedgerRepository } from './ledger/ledgerRepository.js';
+import type { TaxRateCache } from './ledger/taxRateCache.js';
 
 /** Everything routes and jobs are given; built once per process in service.ts. */
 export interface ServiceContext {
@@ -22,6 +24,8 @@ export interface ServiceContext {
   readonly events: StripeEventStore;
   readonly taxExemptMemory: TaxExemptMemoryStore;
   readonly queue: JobQueue;
+  readonly ledger: LedgerRepository;
+  readonly taxRates: TaxRateCache;
   /** The app signing secrets (absec_…); two during a rotation. */
   readonly appSecrets: readonly string[];
   /** Webhook endpoint secrets (whsec_…); two while rolling. */

@@ -13,6 +13,8 @@ import { agendaQueue, type JobQueue } from './jobs/queue.js';
 import { STATUS_SWEEP } from './jobs/statusSweep.js';
 import { TaxExemptMemoryStore } from './coverage/taxExemptMemory.js';
 import { StripeEventStore } from './webhooks/eventStore.js';
+import { LedgerRepository } from './ledger/ledgerRepository.js';
+import { TaxRateCache } from './ledger/taxRateCache.js';
 import { AccountSettingsRepository } from './accounts/accountSettings.js';
 import { CertificateRepository } from './certificates/certificateRepository.js';
 import { systemClock, type Clock } from './clock.js';
@@ -65,6 +67,8 @@ export function createServiceContext(
     files: new FileStore(db, parts.clock),
     events: new StripeEventStore(db),
     taxExemptMemory: new TaxExemptMemoryStore(db),
+    ledger: new LedgerRepository(db),
+    taxRates: new TaxRateCache(parts.stripe),
     appSecrets: config.STRIPE_APP_SECRETS,
     webhookSecrets: config.STRIPE_WEBHOOK_SECRETS,
     platformAccountId: config.STRIPE_PLATFORM_ACCOUNT,
@@ -124,6 +128,7 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
     await context.certificates.ensureIndexes();
     await context.files.ensureIndexes();
     await context.events.ensureIndexes();
+    await context.ledger.ensureIndexes();
     defineJobs(scheduler, jobs(context), logger);
 
     if (role !== 'web') {

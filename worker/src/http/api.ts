@@ -4,6 +4,7 @@ import { certificateLimits } from '@exemptions/shared';
 import { settingsRoutes } from '../accounts/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
 import { coverageRoutes } from '../coverage/routes.js';
+import { ledgerRoutes } from '../ledger/routes.js';
 import { fileRoutes } from '../files/fileRoutes.js';
 import { appSignatureAuth } from './auth/appSignature.js';
 import { parseJsonBody } from './auth/jsonBody.js';
@@ -38,5 +39,6 @@ export function createApiRouter(context: ServiceContext): Router {
   router.use(certificateRoutes(context));
   router.use(settingsRoutes(context));
   router.use(coverageRoutes(context));
+  router.use(ledgerRoutes(context));
   return router;
 }

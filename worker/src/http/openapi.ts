@@ -32,6 +32,7 @@ import { z } from 'zod';
 import { accountSettingsSchema } from '../accounts/accountSettings.js';
 import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
 import { conflictListSchema, sweepQueuedSchema } from '../coverage/routes.js';
+import { ledgerEntryListSchema, ledgerQuerySchema, ledgerTotalsQuerySchema, ledgerTotalsSchema } from '../ledger/routes.js';
 import { attachStripeFileSchema } from '../files/fileRoutes.js';
 import { UPLOAD_FIELD } from '../files/multipartUpload.js';
 
@@ -163,6 +164,8 @@ const responseComponents = {
   OpenApiDocument: openApiDocumentSchema,
   SweepQueued: sweepQueuedSchema,
   ConflictList: conflictListSchema,
+  LedgerEntryList: ledgerEntryListSchema,
+  LedgerTotals: ledgerTotalsSchema,
 } as const;
 
 type RequestComponent = keyof typeof requestComponents;
@@ -467,6 +470,24 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Customers whose tax_exempt was set by hand against their certificates',
     description: 'Values the merchant set in Stripe by hand are never overwritten; they are listed here instead.',
     success: { status: 200, description: 'The conflicts, one per customer.', body: { json: 'ConflictList' } },
+  },
+  {
+    method: 'get',
+    path: '/ledger/entries',
+    operationId: 'listLedgerEntries',
+    summary: 'Ledger entries, filtered by invoice, customer, period or jurisdiction',
+    description: 'Entries are only ever added: negations, credits and revisions sit beside what they adjust.',
+    query: ledgerQuerySchema,
+    success: { status: 200, description: 'The entries, by transaction date.', body: { json: 'LedgerEntryList' } },
+  },
+  {
+    method: 'get',
+    path: '/ledger/totals',
+    operationId: 'ledgerTotals',
+    summary: 'Taxable, exempt and tax totals, grouped by period, jurisdiction, customer or invoice',
+    description: 'Sums per currency; `exposedExempt` and `overCollectedTax` are the flagged parts.',
+    query: ledgerTotalsQuerySchema,
+    success: { status: 200, description: 'One row per group and currency.', body: { json: 'LedgerTotals' } },
   },
 ];
 

@@ -47,6 +47,8 @@ export interface StripeGateway {
   retrieveCustomer(tenant: Tenant, customerId: string): Promise<StripeCustomer | null>;
   /** null when the file does not exist in that account and mode. */
   downloadFile(tenant: Tenant, fileId: string, maxBytes: number): Promise<StripeFileDownload | null>;
+  /** The invoice as Stripe's API returns it (the caller validates what it reads); null when missing. */
+  retrieveInvoice(tenant: Tenant, invoiceId: string): Promise<unknown>;
   /** null when the tax rate does not exist in that account and mode. */
   retrieveTaxRate(tenant: Tenant, taxRateId: string): Promise<StripeTaxRate | null>;
   /** Idempotent under the key: a retried job sends the same key, and Stripe applies the write once. */

@@ -91,6 +91,16 @@ export function createStripeGateway({ secretKey, apiBase, filesBase = 'https://f
       return { id: file.id, filename: file.filename ?? null, size: bytes.length, purpose: file.purpose, bytes };
     },
 
+    async retrieveInvoice(tenant: Tenant, invoiceId: string): Promise<unknown> {
+      try {
+        const invoice = await stripe().invoices.retrieve(invoiceId, {}, { stripeAccount: tenant.accountId });
+        return invoice.livemode === tenant.livemode ? invoice : null;
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+
     async retrieveTaxRate(tenant: Tenant, taxRateId: string) {
       try {
         const rate = await stripe().taxRates.retrieve(taxRateId, {}, { stripeAccount: tenant.accountId });

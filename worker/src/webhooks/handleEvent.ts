@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.js';
 import { syncCustomerCoverage } from '../coverage/syncCustomerCoverage.js';
 import type { Tenant } from '../tenancy.js';
 import type { EventOutcome } from './eventStore.js';
+import { applyLedgerEvent } from '../ledger/applyLedgerEvent.js';
 
 /** The metadata key on a draft invoice that names the certificate applied to it. */
 export const CERTIFICATE_METADATA_KEY = 'exemption_certificate';
@@ -49,6 +50,12 @@ export async function handleStripeEvent(context: ServiceContext, tenant: Tenant,
       );
       return 'processed';
     }
+    case 'invoice.finalized':
+    case 'invoice.voided':
+    case 'credit_note.created':
+    case 'credit_note.voided':
+      await applyLedgerEvent(context, tenant, event.type, event.data.object, event.id);
+      return 'processed';
     case 'account.application.deauthorized':
       await context.settings.markDisabled(tenant, context.clock.now());
       return 'processed';

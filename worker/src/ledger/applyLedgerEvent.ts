@@ -1,0 +1,85 @@
+import {
+  entriesForCreditNote,
+  entriesForInvoice,
+  ledgerContext,
+  negationsForVoid,
+  reversalsForCreditNoteVoid,
+  type LedgerContext,
+  type LedgerEntry,
+} from '@exemptions/shared';
+import { todayFor } from '../accounts/accountSettings.js';
+import type { ServiceContext } from '../context.js';
+import { withKeyLock } from '../db/keyLock.js';
+import type { Tenant } from '../tenancy.js';
+import { creditNoteFacts, invoiceFacts, stripeCreditNoteSchema, stripeInvoiceSchema, type StripeInvoice } from './stripeFacts.js';
+
+/** The invoice is not in Stripe (or not in this mode): a credit note for it cannot be booked. */
+export class UnknownInvoiceError extends Error {
+  override name = 'UnknownInvoiceError';
+}
+
+export type LedgerEventType = 'invoice.finalized' | 'invoice.voided' | 'credit_note.created' | 'credit_note.voided';
+
+async function contextFor(context: ServiceContext, tenant: Tenant): Promise<LedgerContext> {
+  const settings = await context.settings.get(tenant);
+  return ledgerContext({
+    timeZone: settings.timeZone,
+    today: todayFor(settings, context.clock),
+    filed: await context.ledger.filedPeriods(tenant),
+  });
+}
+
+/** Books the invoice's original entries unless they are there already; returns all its entries. */
+async function ensureInvoiceBooked(context: ServiceContext, tenant: Tenant, invoice: StripeInvoice, eventId: string, ledger: LedgerContext): Promise<LedgerEntry[]> {
+  const existing = await context.ledger.find(tenant, { invoiceId: invoice.id });
+  if (existing.length > 0) return existing;
+  const certificates = (await context.certificates.ofCustomer(tenant, invoice.customer)).map((s) => s.certificate);
+  const facts = await invoiceFacts(invoice, tenant, context.taxRates);
+  await context.ledger.append(tenant, entriesForInvoice({ invoice: facts, certificates, eventId }, ledger), context.clock.now());
+  return context.ledger.find(tenant, { invoiceId: invoice.id });
+}
+
+async function invoiceFromStripe(context: ServiceContext, tenant: Tenant, invoiceId: string): Promise<StripeInvoice> {
+  const raw = await context.stripe.retrieveInvoice(tenant, invoiceId);
+  if (raw === null) throw new UnknownInvoiceError(`invoice ${invoiceId} is not in this Stripe account and mode`);
+  return stripeInvoiceSchema.parse(raw);
+}
+
+/**
+ * Turns invoice and credit-note events into ledger entries. Work on one invoice is serialised
+ * by a lock (a void computed without a concurrent credit note would negate too much); events
+ * may come in any order, so whatever an event builds on is booked first if it is missing.
+ * Entry ids are deterministic, so a retried or redelivered event adds nothing.
+ */
+export async function applyLedgerEvent(context: ServiceContext, tenant: Tenant, type: LedgerEventType, object: unknown, eventId: string): Promise<void> {
+  const invoiceIdOf = (): string => (type.startsWith('invoice.') ? stripeInvoiceSchema.parse(object).id : stripeCreditNoteSchema.parse(object).invoice);
+  const lockKey = `ledger:${tenant.accountId}:${tenant.livemode}:${invoiceIdOf()}`;
+  await withKeyLock(context.db, lockKey, 60_000, async () => {
+    const ledger = await contextFor(context, tenant);
+    const now = context.clock.now();
+    switch (type) {
+      case 'invoice.finalized':
+        await ensureInvoiceBooked(context, tenant, stripeInvoiceSchema.parse(object), eventId, ledger);
+        return;
+      case 'invoice.voided': {
+        const invoice = stripeInvoiceSchema.parse(object);
+        const entries = await ensureInvoiceBooked(context, tenant, invoice, eventId, ledger);
+        await context.ledger.append(tenant, negationsForVoid({ entries, invoiceId: invoice.id, eventId }, ledger), now);
+        return;
+      }
+      case 'credit_note.created':
+      case 'credit_note.voided': {
+        const note = stripeCreditNoteSchema.parse(object);
+        const invoice = await invoiceFromStripe(context, tenant, note.invoice);
+        let entries = await ensureInvoiceBooked(context, tenant, invoice, eventId, ledger);
+        // A void may arrive before its creation: book the credit first, then reverse it.
+        await context.ledger.append(tenant, entriesForCreditNote({ entries, creditNote: creditNoteFacts(note) }, ledger), now);
+        if (type === 'credit_note.voided') {
+          entries = await context.ledger.find(tenant, { invoiceId: invoice.id });
+          await context.ledger.append(tenant, reversalsForCreditNoteVoid({ entries, invoiceId: invoice.id, creditNoteId: note.id }, ledger), now);
+        }
+        return;
+      }
+    }
+  });
+}
