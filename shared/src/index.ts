@@ -12,3 +12,5 @@ export * from './certificateHistory.js';
 export * from './requestSigning.js';
 export * from './taxExemptSync.js';
 export * from './ledger/index.js';
+export * from './refundStatutes.js';
+export * from './reprocess/plan.js';
