@@ -14,3 +14,5 @@ export * from './taxExemptSync.js';
 export * from './ledger/index.js';
 export * from './refundStatutes.js';
 export * from './reprocess/plan.js';
+export * from './certificateRequests.js';
+export * from './reminders.js';

@@ -19,6 +19,18 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the mail and portal settings: outbox without SMTP, no dev route, links from PUBLIC_URL', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ MAIL_OUTBOX_ROUTE: false, PORTAL_SUBMIT_LIMIT: 10, PORTAL_REQUEST_LIMIT: 300 });
+    expect(defaults.SMTP_URL).toBeUndefined();
+    expect(defaults.PUBLIC_URL).toBeUndefined();
+    const set = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', PUBLIC_URL: 'https://certs.example.com/', MAIL_OUTBOX_ROUTE: 'true' });
+    expect(set).toMatchObject({ SMTP_URL: 'smtps://u:p@mail.example.com:465', PUBLIC_URL: 'https://certs.example.com', MAIL_OUTBOX_ROUTE: true });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com', PUBLIC_URL: 'ftp://x', MAIL_OUTBOX_ROUTE: 'yes' })).toThrow(
+      /PUBLIC_URL: expected the public base URL.*SMTP_URL: expected an SMTP URL.*MAIL_OUTBOX_ROUTE: expected true or false/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

@@ -293,3 +293,36 @@ describe('the OpenAPI document against the running API', () => {
     expectDocumented('GET', '/openapi.json', { status: served.status, headers: served.headers, body: await served.json() });
   });
 });
+
+describe('the OpenAPI document against the certificate request routes', () => {
+  let service: TestService;
+  let api: ApiClient;
+  const stripe = new FakeStripe().addCustomer(merchant, { id: 'cus_Asks', name: 'Asks Co', email: 'tax@asks.example' }).addCustomer(merchant, { id: 'cus_Mute', name: 'Mute Co' });
+
+  beforeAll(async () => {
+    service = await startTestService({ role: 'web', stripe });
+    api = new ApiClient(service.url ?? '', merchant);
+  });
+  afterAll(() => service.dispose());
+
+  it('matches what the request and review routes really answer', async () => {
+    const created = await api.post<{ id: string }>('/api/v1/certificate-requests', { customerId: 'cus_Asks', jurisdictions: ['US-TX'], message: 'Please' });
+    expectDocumented('POST', '/certificate-requests', created);
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expectDocumented('POST', '/certificate-requests', await api.post('/api/v1/certificate-requests', { customerId: 'cus_Asks', jurisdictions: ['US-CA'] }));
+    expectDocumented('POST', '/certificate-requests', await api.post('/api/v1/certificate-requests', { customerId: 'cus_Mute', jurisdictions: ['US-TX'] }));
+    expectDocumented('POST', '/certificate-requests', await api.post('/api/v1/certificate-requests', { customerId: 'nobody' }));
+    expectDocumented('GET', '/certificate-requests', await api.get('/api/v1/certificate-requests?status=sent&limit=5'));
+    expectDocumented('GET', '/review-queue', await api.get('/api/v1/review-queue'));
+    expectDocumented('GET', '/certificate-requests/:id', await api.get(`/api/v1/certificate-requests/${id}`));
+    expectDocumented('GET', '/certificate-requests/:id', await api.get('/api/v1/certificate-requests/creq_000000000000000000000000'));
+    expectDocumented('POST', '/certificate-requests/:id/resend', await api.post(`/api/v1/certificate-requests/${id}/resend`, { email: 'other@asks.example' }));
+    expectDocumented('GET', '/certificate-requests/:id/file', await api.get(`/api/v1/certificate-requests/${id}/file`));
+    expectDocumented('POST', '/certificate-requests/:id/approve', await api.post(`/api/v1/certificate-requests/${id}/approve`, {}));
+    expectDocumented('POST', '/certificate-requests/:id/reject', await api.post(`/api/v1/certificate-requests/${id}/reject`, { reason: 'Unsigned' }));
+    expectDocumented('POST', '/certificate-requests/:id/reject', await api.post(`/api/v1/certificate-requests/${id}/reject`, {}));
+    expectDocumented('POST', '/certificate-requests/:id/cancel', await api.post(`/api/v1/certificate-requests/${id}/cancel`));
+    expectDocumented('POST', '/certificate-requests/:id/resend', await api.post(`/api/v1/certificate-requests/${id}/resend`, {}));
+  });
+});

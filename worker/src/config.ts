@@ -31,6 +31,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: milliseconds.default(25_000),
   JOB_POLL_INTERVAL_MS: milliseconds.default(1_000),
+  /** How long a job's lock lasts without renewal: a crashed worker's job runs again after this. */
+  JOB_LOCK_LIFETIME_MS: milliseconds.default(10 * 60_000),
   STRIPE_APP_SECRETS: z
     .string()
     .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
@@ -58,6 +60,33 @@ const envSchema = z.object({
   STRIPE_API_BASE: z.url({ error: 'expected a URL such as http://127.0.0.1:12111' }).optional(),
   /** Where Stripe file contents are downloaded from; only changed in tests. */
   STRIPE_FILES_BASE: z.url({ error: 'expected a URL such as https://files.stripe.com' }).default('https://files.stripe.com'),
+  /**
+   * The address customers reach this worker at: every emailed link is built from it, never from
+   * a request's Host header (which whoever sends the request chooses). Unset: the worker's own
+   * listening address, which only suits local runs.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected the public base URL, such as https://certificates.example.com' })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  /** Where email goes; unset, emails are kept in the database outbox instead (local runs). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'expected an SMTP URL such as smtp://user:password@mail.example.com:587 or smtps://…:465')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^\r\n]*@[^\r\n]*$/, 'expected a sender address such as "Certificates <certificates@example.com>"')
+    .default('Exemption certificates <certificates@localhost>'),
+  /** Serves the database outbox at /dev/outbox. Development only: it shows every email, links included. */
+  MAIL_OUTBOX_ROUTE: z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .default(false),
+  /** Portal form submissions allowed per client address per 15 minutes. */
+  PORTAL_SUBMIT_LIMIT: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number').default(10),
+  /** Portal requests of any kind allowed per client address per 15 minutes. */
+  PORTAL_REQUEST_LIMIT: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number').default(300),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -10,6 +10,11 @@ import type { JobQueue } from './jobs/queue.js';
 import type { StripeEventStore } from './webhooks/eventStore.js';
 import type { LedgerRepository } from './ledger/ledgerRepository.js';
 import type { TaxRateCache } from './ledger/taxRateCache.js';
+import type { Mailer } from './mail/mailer.js';
+import type { PortalLinks } from './portal/links.js';
+import type { RequestRepository } from './requests/requestRepository.js';
+import type { FilingPeriodRepository } from './periods/filingPeriods.js';
+import type { ReprocessRunRepository } from './reprocess/runRepository.js';
 
 /** Everything routes and jobs are given; built once per process in service.ts. */
 export interface ServiceContext {
@@ -26,6 +31,16 @@ export interface ServiceContext {
   readonly queue: JobQueue;
   readonly ledger: LedgerRepository;
   readonly taxRates: TaxRateCache;
+  /** Certificate requests, their link tokens and claims. */
+  readonly requests: RequestRepository;
+  /** Email, once per idempotency key: SMTP when configured, else the database outbox. */
+  readonly mailer: Mailer;
+  /** Emailed links, built from PUBLIC_URL. */
+  readonly links: PortalLinks;
+  /** Portal abuse limits (per client address per 15 minutes) and whether /dev/outbox is served. */
+  readonly portal: { readonly submitLimit: number; readonly requestLimit: number; readonly outboxRoute: boolean };
+  readonly filing: FilingPeriodRepository;
+  readonly reprocessRuns: ReprocessRunRepository;
   /** The app signing secrets (absec_…); two during a rotation. */
   readonly appSecrets: readonly string[];
   /** Webhook endpoint secrets (whsec_…); two while rolling. */

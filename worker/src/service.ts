@@ -11,10 +11,17 @@ import { createScheduler, defineJobs, type JobDefinition } from './jobs/schedule
 import { workerJobs } from './jobs/index.js';
 import { agendaQueue, type JobQueue } from './jobs/queue.js';
 import { STATUS_SWEEP } from './jobs/statusSweep.js';
+import { CERTIFICATE_REQUESTS_DAILY } from './jobs/certificateRequestsDaily.js';
+import { EmailOutbox } from './mail/emailOutbox.js';
+import { Mailer } from './mail/mailer.js';
+import { PortalLinks } from './portal/links.js';
+import { RequestRepository } from './requests/requestRepository.js';
 import { TaxExemptMemoryStore } from './coverage/taxExemptMemory.js';
 import { StripeEventStore } from './webhooks/eventStore.js';
 import { LedgerRepository } from './ledger/ledgerRepository.js';
 import { TaxRateCache } from './ledger/taxRateCache.js';
+import { FilingPeriodRepository } from './periods/filingPeriods.js';
+import { ReprocessRunRepository } from './reprocess/runRepository.js';
 import { AccountSettingsRepository } from './accounts/accountSettings.js';
 import { CertificateRepository } from './certificates/certificateRepository.js';
 import { systemClock, type Clock } from './clock.js';
@@ -69,6 +76,12 @@ export function createServiceContext(
     taxExemptMemory: new TaxExemptMemoryStore(db),
     ledger: new LedgerRepository(db),
     taxRates: new TaxRateCache(parts.stripe),
+    filing: new FilingPeriodRepository(db),
+    reprocessRuns: new ReprocessRunRepository(db),
+    requests: new RequestRepository(db),
+    mailer: new Mailer({ outbox: new EmailOutbox(db, parts.clock), queue: parts.queue, logger: parts.logger, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }),
+    links: new PortalLinks(config.PUBLIC_URL),
+    portal: { submitLimit: config.PORTAL_SUBMIT_LIMIT, requestLimit: config.PORTAL_REQUEST_LIMIT, outboxRoute: config.MAIL_OUTBOX_ROUTE },
     appSecrets: config.STRIPE_APP_SECRETS,
     webhookSecrets: config.STRIPE_WEBHOOK_SECRETS,
     platformAccountId: config.STRIPE_PLATFORM_ACCOUNT,
@@ -129,12 +142,19 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
     await context.files.ensureIndexes();
     await context.events.ensureIndexes();
     await context.ledger.ensureIndexes();
-    defineJobs(scheduler, jobs(context), logger);
+    await context.filing.ensureIndexes();
+    await context.reprocessRuns.ensureIndexes();
+    await context.requests.ensureIndexes();
+    await context.mailer.outbox.ensureIndexes();
+    cleanups.push(async () => context.mailer.close());
+    defineJobs(scheduler, jobs(context), logger, config.JOB_LOCK_LIFETIME_MS);
 
     if (role !== 'web') {
       await scheduler.start();
       // One recurring job under one name, however many processes declare it.
       await scheduler.every('1 day', STATUS_SWEEP, {}, { skipImmediate: true });
+      // Hourly, so that each account's day (and its 08:00 emails) starts in its own time zone.
+      await scheduler.every('1 hour', CERTIFICATE_REQUESTS_DAILY, {}, { skipImmediate: true });
       cleanups.push(async () => {
         const drained = await scheduler.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (drained.timedOut) logger.warn({ running: drained.running }, 'shutdown timeout: unfinished jobs will be retried by another worker');
@@ -147,6 +167,9 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
       const port = await listen(http, config.HOST, config.PORT);
       cleanups.push(() => closeServer(http));
       url = `http://${config.HOST}:${port}`;
+      context.links.useListeningAddress(url);
+    } else {
+      context.links.useListeningAddress(`http://${config.HOST}:${config.PORT}`);
     }
 
     let stopping: Promise<void> | undefined;

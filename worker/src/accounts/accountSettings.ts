@@ -1,4 +1,15 @@
-import { calendarDateIn, defaultExpiryWindowDays, syncPolicies, timeZoneSchema, type CalendarDate } from '@exemptions/shared';
+import {
+  calendarDateIn,
+  defaultExpiryWindowDays,
+  jurisdictionCodes,
+  periodFrequencySchema,
+  defaultReminderDays,
+  defaultRequestLinkDays,
+  reminderDaysSchema,
+  syncPolicies,
+  timeZoneSchema,
+  type CalendarDate,
+} from '@exemptions/shared';
 import type { Collection, Db } from 'mongodb';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -11,11 +22,33 @@ export const accountSettingsSchema = z.strictObject({
   expiringWindowDays: z.int().min(0).max(365),
   /** When this service may change Stripe's tax_exempt (see shared/src/taxExemptSync.ts). */
   syncPolicy: z.enum(syncPolicies),
+  /** Filing frequency per jurisdiction where it is not monthly, e.g. { "US-TX": "quarterly" }. */
+  filingFrequencies: z.partialRecord(z.enum(jurisdictionCodes), periodFrequencySchema),
+  /** The name customers see on requests and emails ("who is asking"); null reads "your supplier". */
+  businessName: z.string().trim().min(1).max(100).nullable(),
+  /** Where submissions to review and the expiring-soon digest are emailed; null sends neither. */
+  merchantNotificationEmail: z.email().max(254).nullable(),
+  /** How many days a request link works. */
+  requestLinkDays: z.int().min(1).max(90),
+  /** Days before expiry on which customers are reminded. */
+  reminderDays: reminderDaysSchema,
+  /** Send a renewal request by itself when a certificate reaches its first reminder. */
+  autoRenewalRequests: z.boolean(),
 });
 
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
-export const defaultAccountSettings: AccountSettings = { timeZone: 'UTC', expiringWindowDays: defaultExpiryWindowDays, syncPolicy: 'approved_only' };
+export const defaultAccountSettings: AccountSettings = {
+  timeZone: 'UTC',
+  expiringWindowDays: defaultExpiryWindowDays,
+  syncPolicy: 'approved_only',
+  filingFrequencies: {},
+  businessName: null,
+  merchantNotificationEmail: null,
+  requestLinkDays: defaultRequestLinkDays,
+  reminderDays: [...defaultReminderDays],
+  autoRenewalRequests: false,
+};
 
 interface SettingsDocument extends Partial<AccountSettings> {
   _id: string;
@@ -43,6 +76,12 @@ export class AccountSettingsRepository {
       timeZone: stored.timeZone ?? defaultAccountSettings.timeZone,
       expiringWindowDays: stored.expiringWindowDays ?? defaultAccountSettings.expiringWindowDays,
       syncPolicy: stored.syncPolicy ?? defaultAccountSettings.syncPolicy,
+      filingFrequencies: stored.filingFrequencies ?? defaultAccountSettings.filingFrequencies,
+      businessName: stored.businessName ?? defaultAccountSettings.businessName,
+      merchantNotificationEmail: stored.merchantNotificationEmail ?? defaultAccountSettings.merchantNotificationEmail,
+      requestLinkDays: stored.requestLinkDays ?? defaultAccountSettings.requestLinkDays,
+      reminderDays: stored.reminderDays ?? defaultAccountSettings.reminderDays,
+      autoRenewalRequests: stored.autoRenewalRequests ?? defaultAccountSettings.autoRenewalRequests,
     };
   }
 

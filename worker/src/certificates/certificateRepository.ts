@@ -200,6 +200,19 @@ export class CertificateRepository {
     return documents.map(fromDocument);
   }
 
+  /**
+   * Unarchived certificates with a jurisdiction expiring between `from` and `to` (inclusive):
+   * a superset (the range may be met by two different jurisdictions), which callers narrow
+   * in code, since FerretDB has no $elemMatch on documents.
+   */
+  async expiringBetween(tenant: Tenant, from: string, to: string): Promise<StoredCertificate[]> {
+    const documents = await this.certificates
+      .find({ ...tenantFilter(tenant), archivedAt: null, 'jurisdictions.expirationDate': { $gte: from, $lte: to } } as Filter<CertificateDocument>)
+      .sort({ sortExpiry: 1, _id: 1 })
+      .toArray();
+    return documents.map(fromDocument);
+  }
+
   async search(tenant: Tenant, search: CertificateSearch, basis: StatusBasis): Promise<SearchPage> {
     const conditions: Filter<CertificateDocument>[] = [tenantFilter(tenant)];
     if (search.q !== undefined && search.q !== '') {

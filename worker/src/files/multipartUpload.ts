@@ -79,3 +79,98 @@ export function readSingleFileUpload(req: Request): Promise<UploadedFile> {
     parser.end(body);
   });
 }
+
+/** A multipart form read from a public page: its text fields and at most one file. */
+export interface MultipartForm {
+  readonly fields: ReadonlyMap<string, string>;
+  /** The file part, if one was chosen; `truncated` when it went past the size limit. */
+  readonly file: { readonly field: string; readonly filename: string | null; readonly bytes: Buffer; readonly truncated: boolean } | null;
+  /** Something about the form itself (not multipart, too many parts) that the page should report. */
+  readonly problem: string | null;
+}
+
+/**
+ * Reads a browser's multipart form straight from the request stream, with every busboy limit
+ * set (its defaults are unlimited): one file of at most `certificateLimits.fileBytes` in the
+ * part `fileField`, at most `maxFields` text fields of at most `maxFieldBytes` each. A file
+ * past the limit is cut off and reported as `truncated`; the rest of it is read and dropped so
+ * the browser still gets the answer. Never rejects for what the client sent: the caller
+ * decides how to tell the person.
+ */
+export function readMultipartForm(req: Request, options: { fileField: string; maxFields: number; maxFieldBytes: number }): Promise<MultipartForm> {
+  const contentType = req.get('Content-Type') ?? '';
+  const drain = (): Promise<void> =>
+    new Promise((resolve) => {
+      req.on('end', () => resolve());
+      req.on('error', () => resolve());
+      req.resume();
+    });
+  if (!req.is('multipart/form-data')) {
+    return drain().then(() => ({ fields: new Map(), file: null, problem: 'The form was not sent as multipart/form-data.' }));
+  }
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      defParamCharset: 'utf8',
+      limits: {
+        files: 1,
+        fileSize: certificateLimits.fileBytes,
+        fields: options.maxFields,
+        parts: options.maxFields + 1,
+        fieldNameSize: 100,
+        fieldSize: options.maxFieldBytes,
+        headerPairs: 20,
+      },
+    });
+  } catch (error) {
+    return drain().then(() => ({ fields: new Map(), file: null, problem: `The form could not be read: ${error instanceof Error ? error.message : String(error)}` }));
+  }
+
+  return new Promise<MultipartForm>((resolve) => {
+    const fields = new Map<string, string>();
+    let file: { field: string; filename: string | null; chunks: Buffer[]; size: number; truncated: boolean } | null = null;
+    let problem: string | null = null;
+    let settled = false;
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      const result: MultipartForm = {
+        fields,
+        file: file === null ? null : { field: file.field, filename: file.filename, bytes: Buffer.concat(file.chunks, file.size), truncated: file.truncated },
+        problem,
+      };
+      resolve(result);
+    };
+
+    parser.on('file', (name, stream, info) => {
+      // An empty file input still sends a part, with no name and no bytes: that is "no file".
+      if (name !== options.fileField || file !== null) {
+        stream.resume();
+        return;
+      }
+      const current = { field: name, filename: info.filename ?? null, chunks: [] as Buffer[], size: 0, truncated: false };
+      file = current;
+      stream.on('data', (chunk: Buffer) => {
+        current.chunks.push(chunk);
+        current.size += chunk.length;
+      });
+      stream.on('limit', () => {
+        current.truncated = true;
+      });
+    });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) problem ??= `The field ${name} is too long.`;
+      if (!fields.has(name)) fields.set(name, value);
+    });
+    parser.on('fieldsLimit', () => (problem ??= 'The form has too many fields.'));
+    parser.on('partsLimit', () => (problem ??= 'The form has too many parts.'));
+    parser.on('error', (error: unknown) => {
+      problem ??= `The form could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      req.unpipe(parser);
+      void drain().then(finish);
+    });
+    parser.on('close', finish);
+    req.pipe(parser);
+  });
+}

@@ -5,7 +5,10 @@ import { settingsRoutes } from '../accounts/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
 import { coverageRoutes } from '../coverage/routes.js';
 import { ledgerRoutes } from '../ledger/routes.js';
+import { periodRoutes } from '../periods/routes.js';
+import { reprocessRoutes } from '../reprocess/routes.js';
 import { fileRoutes } from '../files/fileRoutes.js';
+import { certificateRequestRoutes } from '../requests/routes.js';
 import { appSignatureAuth } from './auth/appSignature.js';
 import { parseJsonBody } from './auth/jsonBody.js';
 import type { ServiceContext } from '../context.js';
@@ -40,5 +43,8 @@ export function createApiRouter(context: ServiceContext): Router {
   router.use(settingsRoutes(context));
   router.use(coverageRoutes(context));
   router.use(ledgerRoutes(context));
+  router.use(certificateRequestRoutes(context));
+  router.use(periodRoutes(context));
+  router.use(reprocessRoutes(context));
   return router;
 }

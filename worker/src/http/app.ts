@@ -6,6 +6,9 @@ import { createApiRouter } from './api.js';
 import { stripeWebhookRoutes } from '../webhooks/routes.js';
 import type { ServiceContext } from '../context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { outboxRoutes } from '../mail/outboxRoutes.js';
+import { PORTAL_PREFIX } from '../portal/links.js';
+import { portalRoutes, redactPortalPath } from '../portal/routes.js';
 
 export function createApp(context: ServiceContext): Express {
   const { db, logger } = context;
@@ -20,6 +23,8 @@ export function createApp(context: ServiceContext): Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // A portal link's token is a credential: it never reaches the logs.
+      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactPortalPath(req.url ?? ''), params: undefined }) },
     }),
   );
 
@@ -35,6 +40,9 @@ export function createApp(context: ServiceContext): Express {
   // The webhook reads its raw body itself: it is mounted before any body parser.
   app.use(stripeWebhookRoutes(context));
   app.use('/api/v1', createApiRouter(context));
+  // The customer portal: public pages with their own CSP, rate limits and error pages.
+  app.use(PORTAL_PREFIX, portalRoutes(context, context.portal));
+  if (context.portal.outboxRoute) app.use(outboxRoutes(context));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import Stripe from 'stripe';
+import { RequestTransitionError } from '@exemptions/shared';
 import { StripeNotConfiguredError } from '../stripe/stripeGateway.js';
 
 /** An error whose message is safe to show the caller, with the HTTP status it maps to. */
@@ -23,6 +24,11 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (error instanceof HttpError) {
     res.status(error.status).json({ error: { message: error.message, details: error.details } });
+    return;
+  }
+  // A request asked to do what its status forbids (approve a cancelled one, re-send a decided one).
+  if (error instanceof RequestTransitionError) {
+    res.status(409).json({ error: { message: `Request is ${error.status}: ${error.message}` } });
     return;
   }
   if (error instanceof StripeNotConfiguredError) {

@@ -18,6 +18,7 @@ import {
   certificateJurisdictionSchema,
   certificateLimits,
   certificatePatchSchema,
+  certificateRequestInputSchema,
   certificateSchema,
   certificateStatuses,
   customerIdSchema,
@@ -33,8 +34,12 @@ import { accountSettingsSchema } from '../accounts/accountSettings.js';
 import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
 import { conflictListSchema, sweepQueuedSchema } from '../coverage/routes.js';
 import { ledgerEntryListSchema, ledgerQuerySchema, ledgerTotalsQuerySchema, ledgerTotalsSchema } from '../ledger/routes.js';
+import { filedPeriodSchema, fileRequestSchema, periodListSchema, periodsQuerySchema } from '../periods/routes.js';
+import { previewRequestSchema, previewSchema, runListSchema, runSchema, startRequestSchema } from '../reprocess/routes.js';
 import { attachStripeFileSchema } from '../files/fileRoutes.js';
 import { UPLOAD_FIELD } from '../files/multipartUpload.js';
+import { approveBodySchema, rejectBodySchema, requestIdParam, requestListQuerySchema, resendBodySchema, reviewQueueQuerySchema } from '../requests/routes.js';
+import { certificateRequestViewSchema } from '../requests/requestView.js';
 
 /** A JSON Schema or OpenAPI object as it goes into the document. */
 type JsonObject = Record<string, unknown>;
@@ -72,6 +77,13 @@ const requestComponents = {
   SettingsPatch: settingsPatchSchema,
   AttachFileRequest: attachStripeFileSchema,
   FileUpload: fileUploadSchema,
+  CertificateRequestInput: certificateRequestInputSchema,
+  ResendRequest: resendBodySchema,
+  ApproveRequest: approveBodySchema,
+  RejectRequest: rejectBodySchema,
+  FilePeriodRequest: fileRequestSchema,
+  ReprocessPreviewRequest: previewRequestSchema,
+  ReprocessStartRequest: startRequestSchema,
 } as const;
 
 // ---------------------------------------------------------------------------------------
@@ -139,6 +151,10 @@ const conflictErrorResponseSchema = z.object({
   error: z.object({ message: z.string(), details: z.object({ current: certificateViewSchema.nullable() }) }),
 });
 
+const certificateRequestListSchema = z.object({ data: z.array(certificateRequestViewSchema), nextCursor: z.string().nullable() });
+const requestApprovedSchema = z.object({ request: certificateRequestViewSchema, certificate: certificateViewSchema });
+const requestRejectedSchema = z.object({ request: certificateRequestViewSchema, resubmission: certificateRequestViewSchema.nullable() });
+
 const openApiDocumentSchema = z.looseObject({
   openapi: z.string(),
   info: z.looseObject({ title: z.string(), version: z.string() }),
@@ -166,6 +182,15 @@ const responseComponents = {
   ConflictList: conflictListSchema,
   LedgerEntryList: ledgerEntryListSchema,
   LedgerTotals: ledgerTotalsSchema,
+  CertificateRequest: certificateRequestViewSchema,
+  CertificateRequestList: certificateRequestListSchema,
+  RequestApproved: requestApprovedSchema,
+  RequestRejected: requestRejectedSchema,
+  PeriodList: periodListSchema,
+  FiledPeriod: filedPeriodSchema,
+  ReprocessPreview: previewSchema,
+  ReprocessRun: runSchema,
+  ReprocessRunList: runListSchema,
 } as const;
 
 type RequestComponent = keyof typeof requestComponents;
@@ -298,11 +323,15 @@ export interface ApiOperation {
     /** A second success status with the same body, and when it is given. */
     readonly also?: { readonly status: 200; readonly description: string };
   };
+  /** A 409's body: the current certificate (`ConflictError`, the default) or a plain `Error` (requests: the reason is the message). */
+  readonly conflictSchema?: 'ConflictError' | 'Error';
   /** Errors particular to this operation, with why; every signed operation may also answer 400, 401 and 503. */
   readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
 }
 
 const certificateIdParams = { id: { schema: certificateIdParam, description: 'A certificate id, as the API issued it.' } };
+const requestIdParams = { id: { schema: requestIdParam, description: 'A certificate request id, as the API issued it.' } };
+const noRequest = 'No certificate request with this id in this account and mode.';
 const noCertificate = 'No certificate with this id in this account and mode.';
 const jsonBodyProblems = 'The body is not `application/json` in UTF-8, or a body came without a Content-Type.';
 const tooLarge = 'The body is larger than the worker accepts.';
@@ -489,6 +518,177 @@ export const apiOperations: readonly ApiOperation[] = [
     query: ledgerTotalsQuerySchema,
     success: { status: 200, description: 'One row per group and currency.', body: { json: 'LedgerTotals' } },
   },
+  {
+    method: 'post',
+    path: '/certificate-requests',
+    operationId: 'createCertificateRequest',
+    summary: 'Ask a customer for a certificate (emails a single-use link)',
+    description:
+      'For a customer whose certificate is expiring soon or expired, or who has none, for the jurisdictions given (default: the renewed certificate’s, else the customer’s tax address). ' +
+      'The email goes to `email` (default: the Stripe customer’s). The link works once, for the account’s `requestLinkDays`.',
+    body: { json: 'CertificateRequestInput', required: true },
+    success: { status: 201, description: 'The request, sent.', body: { json: 'CertificateRequest' } },
+    conflictSchema: 'Error',
+    errors: {
+      409: 'The customer’s certificates for these jurisdictions are active and not expiring soon, the renewed certificate is archived, or a request to the customer is already open.',
+      413: tooLarge,
+      415: jsonBodyProblems,
+      422: 'No such customer in Stripe, no email address to send to, no jurisdiction to ask for, or the renewed certificate is not this customer’s.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/certificate-requests',
+    operationId: 'listCertificateRequests',
+    summary: 'List requests, newest first, by status and customer',
+    query: requestListQuerySchema,
+    success: { status: 200, description: 'One page of requests.', body: { json: 'CertificateRequestList' } },
+  },
+  {
+    method: 'get',
+    path: '/review-queue',
+    operationId: 'listReviewQueue',
+    summary: 'Customer submissions waiting for review',
+    query: reviewQueueQuerySchema,
+    success: { status: 200, description: 'One page of submitted requests, newest first.', body: { json: 'CertificateRequestList' } },
+  },
+  {
+    method: 'get',
+    path: '/certificate-requests/:id',
+    operationId: 'getCertificateRequest',
+    summary: 'One request, with the submission and the review',
+    pathParams: requestIdParams,
+    success: { status: 200, description: 'The request.', body: { json: 'CertificateRequest' } },
+    errors: { 404: noRequest },
+  },
+  {
+    method: 'post',
+    path: '/certificate-requests/:id/resend',
+    operationId: 'resendCertificateRequest',
+    summary: 'Send a new link (the old one stops working), optionally to another address',
+    pathParams: requestIdParams,
+    body: { json: 'ResendRequest', required: false },
+    success: { status: 200, description: 'The request, sent again.', body: { json: 'CertificateRequest' } },
+    conflictSchema: 'Error',
+    errors: { 404: noRequest, 409: 'The request was submitted, decided or cancelled, or its link was used meanwhile.', 413: tooLarge, 415: jsonBodyProblems },
+  },
+  {
+    method: 'post',
+    path: '/certificate-requests/:id/cancel',
+    operationId: 'cancelCertificateRequest',
+    summary: 'Cancel a request (idempotent); its link stops working',
+    pathParams: requestIdParams,
+    success: { status: 200, description: 'The cancelled request.', body: { json: 'CertificateRequest' } },
+    conflictSchema: 'Error',
+    errors: { 404: noRequest, 409: 'The request was submitted or decided.' },
+  },
+  {
+    method: 'post',
+    path: '/certificate-requests/:id/approve',
+    operationId: 'approveCertificateRequest',
+    summary: 'Approve a submission, with corrections',
+    description:
+      'Creates the certificate (source `customer_submission`, with a copy of the submitted file), archives the certificate the request renews, re-syncs Stripe’s tax_exempt and emails the customer. ' +
+      'Each group given (`details`, `jurisdictions`, `notes`) replaces what the customer submitted. Approving an approved request answers the same certificate.',
+    pathParams: requestIdParams,
+    body: { json: 'ApproveRequest', required: false },
+    success: { status: 200, description: 'The approved request and the new certificate.', body: { json: 'RequestApproved' } },
+    conflictSchema: 'Error',
+    errors: { 404: noRequest, 409: 'The request is not submitted, or was rejected.', 413: tooLarge, 415: jsonBodyProblems },
+  },
+  {
+    method: 'post',
+    path: '/certificate-requests/:id/reject',
+    operationId: 'rejectCertificateRequest',
+    summary: 'Reject a submission with a reason; the customer gets a new link',
+    pathParams: requestIdParams,
+    body: { json: 'RejectRequest', required: true },
+    success: { status: 200, description: 'The rejected request and the new request the customer was sent.', body: { json: 'RequestRejected' } },
+    conflictSchema: 'Error',
+    errors: { 404: noRequest, 409: 'The request is not submitted, or was approved.', 413: tooLarge, 415: jsonBodyProblems },
+  },
+  {
+    method: 'get',
+    path: '/certificate-requests/:id/file',
+    operationId: 'downloadSubmittedFile',
+    summary: 'Download the file the customer submitted',
+    pathParams: requestIdParams,
+    success: {
+      status: 200,
+      description: 'The stored bytes, served as the type sniffed when they were stored.',
+      body: { binary: certificateFileContentTypes },
+      headers: {
+        'Content-Disposition': '`attachment` with the stored file name.',
+        'X-Content-Type-Options': '`nosniff`.',
+        'Content-Security-Policy': '`default-src \'none\'; sandbox`.',
+      },
+    },
+    errors: { 404: 'No such request in this account and mode, or nothing submitted yet.' },
+  },
+  {
+    method: 'get',
+    path: '/periods',
+    operationId: 'listPeriods',
+    summary: 'Filing periods per jurisdiction, with totals, filed status and the current open period',
+    query: periodsQuerySchema,
+    success: { status: 200, description: 'Periods per jurisdiction.', body: { json: 'PeriodList' } },
+  },
+  {
+    method: 'post',
+    path: '/periods/file',
+    operationId: 'filePeriod',
+    summary: 'Mark a period filed (audited; not undone by the normal flow)',
+    body: { json: 'FilePeriodRequest', required: true },
+    success: { status: 200, description: 'The filing (the first one, if the period was filed before).', body: { json: 'FiledPeriod' } },
+    errors: { 413: tooLarge, 415: jsonBodyProblems, 422: 'The period is of another frequency than the jurisdiction is filed at, or has not started yet.' },
+  },
+  {
+    method: 'post',
+    path: '/certificates/:id/reprocess/preview',
+    operationId: 'previewReprocess',
+    summary: 'Preview applying the certificate to the customer’s transactions in a date range',
+    pathParams: certificateIdParams,
+    body: { json: 'ReprocessPreviewRequest', required: true },
+    success: { status: 200, description: 'What would change and what would be skipped, with the warnings to acknowledge.', body: { json: 'ReprocessPreview' } },
+    errors: { 404: noCertificate, 409: 'The certificate is archived.', 413: tooLarge, 415: jsonBodyProblems, 422: 'The customer is not in Stripe, so their current address cannot be used.' },
+  },
+  {
+    method: 'post',
+    path: '/certificates/:id/reprocess',
+    operationId: 'startReprocess',
+    summary: 'Start a reprocess run, after acknowledging the preview’s warnings',
+    pathParams: certificateIdParams,
+    body: { json: 'ReprocessStartRequest', required: true },
+    success: { status: 201, description: 'The run, queued.', body: { json: 'ReprocessRun' } },
+    errors: { 404: noCertificate, 409: 'The certificate is archived.', 413: tooLarge, 415: jsonBodyProblems, 422: 'A warning of the preview was not acknowledged (the answer lists them), or the customer’s address cannot be had.' },
+  },
+  {
+    method: 'get',
+    path: '/certificates/:id/reprocess',
+    operationId: 'listReprocessRuns',
+    summary: 'The certificate’s reprocess runs, newest first',
+    pathParams: certificateIdParams,
+    success: { status: 200, description: 'The runs.', body: { json: 'ReprocessRunList' } },
+    errors: { 404: noCertificate },
+  },
+  {
+    method: 'get',
+    path: '/reprocess/:runId',
+    operationId: 'getReprocessRun',
+    summary: 'One reprocess run: status and progress (processed / total)',
+    pathParams: { runId: { schema: z.string().regex(/^rp_[0-9a-f]{24}$/), description: 'A reprocess run id.' } },
+    success: { status: 200, description: 'The run.', body: { json: 'ReprocessRun' } },
+    errors: { 404: 'No such run in this account and mode.' },
+  },
+  {
+    method: 'post',
+    path: '/reprocess/:runId/cancel',
+    operationId: 'cancelReprocessRun',
+    summary: 'Cancel a run: it stops after the current batch, and what it did stays consistent',
+    pathParams: { runId: { schema: z.string().regex(/^rp_[0-9a-f]{24}$/), description: 'A reprocess run id.' } },
+    success: { status: 200, description: 'The run, with the time the cancellation was asked for.', body: { json: 'ReprocessRun' } },
+    errors: { 404: 'No such run in this account and mode.' },
+  },
 ];
 
 /** `/certificates/:id` → `/certificates/{id}`. */
@@ -502,7 +702,7 @@ const signedErrors: Readonly<Partial<Record<ErrorStatus, string>>> = {
   503: 'No app signing secret is configured on the worker.',
 };
 
-const errorSchemaFor = (status: ErrorStatus): ResponseComponent => (status === 409 ? 'ConflictError' : 'Error');
+const errorSchemaFor = (status: ErrorStatus, operation: ApiOperation): ResponseComponent => (status === 409 ? (operation.conflictSchema ?? 'ConflictError') : 'Error');
 
 function jsonContent(component: string): JsonObject {
   return { 'application/json': { schema: { $ref: componentRef(component) } } };
@@ -554,7 +754,7 @@ function responsesOf(operation: ApiOperation): JsonObject {
   responses[success.status] = { description: success.description, ...headers, content };
   const errors = { ...(operation.public === true ? {} : signedErrors), ...operation.errors };
   for (const status of (Object.keys(errors).map(Number) as ErrorStatus[]).sort((a, b) => a - b)) {
-    responses[status] = { description: errors[status], content: jsonContent(errorSchemaFor(status)) };
+    responses[status] = { description: errors[status], content: jsonContent(errorSchemaFor(status, operation)) };
   }
   return responses;
 }

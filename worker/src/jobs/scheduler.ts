@@ -17,6 +17,8 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   lockLifetimeMs?: number;
   /** Retry policy for failures; exponential from 1 s, five retries, unless given. */
   backoff?: BackoffStrategy;
+  /** Called once the job has failed for good (retries exhausted, or invalid data), to record it where people look. */
+  onGiveUp?: (data: unknown, error: Error) => Promise<void>;
 }
 
 /** Job data that does not match its schema: retrying cannot help. */
@@ -55,7 +57,7 @@ export function createScheduler({ db, logger, pollIntervalMs }: SchedulerOptions
   return agenda;
 }
 
-export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger): void {
+export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000): void {
   for (const definition of jobs) {
     agenda.define(
       definition.name,
@@ -69,9 +71,15 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
       },
       {
         concurrency: definition.concurrency ?? 5,
-        lockLifetime: definition.lockLifetimeMs ?? 10 * 60_000,
+        lockLifetime: definition.lockLifetimeMs ?? defaultLockLifetimeMs,
         backoff: retryUnlessInvalid(definition.backoff ?? defaultBackoff),
       },
     );
+    const { onGiveUp } = definition;
+    if (onGiveUp !== undefined) {
+      agenda.on(`retry exhausted:${definition.name}`, (error: Error, job: Job) => {
+        onGiveUp(job.attrs.data, error).catch((hookError: unknown) => logger.error({ err: hookError, job: definition.name }, 'recording a failed job failed'));
+      });
+    }
   }
 }

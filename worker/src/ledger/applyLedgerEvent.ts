@@ -1,15 +1,14 @@
 import {
   entriesForCreditNote,
   entriesForInvoice,
-  ledgerContext,
   negationsForVoid,
   reversalsForCreditNoteVoid,
   type LedgerContext,
   type LedgerEntry,
 } from '@exemptions/shared';
-import { todayFor } from '../accounts/accountSettings.js';
 import type { ServiceContext } from '../context.js';
 import { withKeyLock } from '../db/keyLock.js';
+import { ledgerContextFor } from './ledgerContextFor.js';
 import type { Tenant } from '../tenancy.js';
 import { creditNoteFacts, invoiceFacts, stripeCreditNoteSchema, stripeInvoiceSchema, type StripeInvoice } from './stripeFacts.js';
 
@@ -18,16 +17,18 @@ export class UnknownInvoiceError extends Error {
   override name = 'UnknownInvoiceError';
 }
 
+/**
+ * Work on one invoice's ledger holds this lock. Its few writes take milliseconds; a lock left by
+ * a killed process is taken over after this long, well within a job's retries.
+ */
+export const LEDGER_LOCK_TTL_MS = 10_000;
+
+export function ledgerLockKey(tenant: Tenant, invoiceId: string): string {
+  return `ledger:${tenant.accountId}:${tenant.livemode}:${invoiceId}`;
+}
+
 export type LedgerEventType = 'invoice.finalized' | 'invoice.voided' | 'credit_note.created' | 'credit_note.voided';
 
-async function contextFor(context: ServiceContext, tenant: Tenant): Promise<LedgerContext> {
-  const settings = await context.settings.get(tenant);
-  return ledgerContext({
-    timeZone: settings.timeZone,
-    today: todayFor(settings, context.clock),
-    filed: await context.ledger.filedPeriods(tenant),
-  });
-}
 
 /** Books the invoice's original entries unless they are there already; returns all its entries. */
 async function ensureInvoiceBooked(context: ServiceContext, tenant: Tenant, invoice: StripeInvoice, eventId: string, ledger: LedgerContext): Promise<LedgerEntry[]> {
@@ -53,9 +54,8 @@ async function invoiceFromStripe(context: ServiceContext, tenant: Tenant, invoic
  */
 export async function applyLedgerEvent(context: ServiceContext, tenant: Tenant, type: LedgerEventType, object: unknown, eventId: string): Promise<void> {
   const invoiceIdOf = (): string => (type.startsWith('invoice.') ? stripeInvoiceSchema.parse(object).id : stripeCreditNoteSchema.parse(object).invoice);
-  const lockKey = `ledger:${tenant.accountId}:${tenant.livemode}:${invoiceIdOf()}`;
-  await withKeyLock(context.db, lockKey, 60_000, async () => {
-    const ledger = await contextFor(context, tenant);
+  await withKeyLock(context.db, ledgerLockKey(tenant, invoiceIdOf()), LEDGER_LOCK_TTL_MS, async () => {
+    const ledger = await ledgerContextFor(context, tenant);
     const now = context.clock.now();
     switch (type) {
       case 'invoice.finalized':

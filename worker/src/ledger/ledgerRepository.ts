@@ -1,4 +1,4 @@
-import { ledgerEntrySchema, type FiledPeriod, type LedgerEntry } from '@exemptions/shared';
+import { ledgerEntrySchema, type LedgerEntry } from '@exemptions/shared';
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../db/connect.js';
 import { ensureIndexes } from '../db/indexes.js';
@@ -12,13 +12,6 @@ export interface LedgerEntryDocument extends Omit<LedgerEntry, 'id'> {
   recordedAt: Date;
 }
 
-interface FiledPeriodDocument {
-  _id: string;
-  accountId: string;
-  livemode: boolean;
-  jurisdiction: string | null;
-  periodKey: string;
-}
 
 export interface LedgerQuery {
   readonly invoiceId?: string;
@@ -29,11 +22,9 @@ export interface LedgerQuery {
 
 export class LedgerRepository {
   private readonly entries: Collection<LedgerEntryDocument>;
-  private readonly filed: Collection<FiledPeriodDocument>;
 
   constructor(db: Db) {
     this.entries = db.collection<LedgerEntryDocument>('ledger_entries');
-    this.filed = db.collection<FiledPeriodDocument>('filed_periods');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -42,7 +33,6 @@ export class LedgerRepository {
       { key: { accountId: 1, livemode: 1, customerId: 1, transactionDate: 1 }, name: 'by_customer' },
       { key: { accountId: 1, livemode: 1, periodKey: 1, jurisdiction: 1 }, name: 'by_period' },
     ]);
-    await ensureIndexes(this.filed, [{ key: { accountId: 1, livemode: 1, periodKey: 1 }, name: 'by_period' }]);
   }
 
   /** Adds entries; one already there (a retry, a redelivery) is left as it is. */
@@ -70,9 +60,4 @@ export class LedgerRepository {
     return documents.map((document) => ledgerEntrySchema.parse({ ...document, id: document._id }));
   }
 
-  /** Filed returns: entries never land in these periods. */
-  async filedPeriods(tenant: Tenant): Promise<FiledPeriod[]> {
-    const documents = await this.filed.find(tenantFilter(tenant)).toArray();
-    return documents.map((d) => ({ jurisdiction: d.jurisdiction, periodKey: d.periodKey }) as FiledPeriod);
-  }
 }

@@ -1,0 +1,133 @@
+import { calendarDateIn, isLinkUsable, isRequestTokenShape } from '@exemptions/shared';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { ServiceContext } from '../context.js';
+import { readMultipartForm } from '../files/multipartUpload.js';
+import type { RequestDocument } from '../requests/requestDocument.js';
+import { businessNameOf, markRequestOpened, submitRequest } from '../requests/requestFlows.js';
+import { hashRequestToken } from '../requests/requestTokens.js';
+import { PORTAL_PREFIX } from './links.js';
+import {
+  confirmationPage,
+  emptyFormState,
+  formPage,
+  portalCss,
+  problemPage,
+  tooManyRequestsPage,
+  unavailablePage,
+  type JurisdictionRow,
+  type RequestSummary,
+} from './pages.js';
+import { FILE_FIELD, parsePortalForm } from './portalForm.js';
+
+export interface PortalOptions {
+  /** Form submissions per client address per 15 minutes. */
+  readonly submitLimit: number;
+  /** Portal requests of any kind per client address per 15 minutes. */
+  readonly requestLimit: number;
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+
+/** The request path with the token hidden: tokens must not reach the logs. */
+export function redactPortalPath(url: string): string {
+  return url.replace(/(\/portal\/r\/)[^/?#]+/, '$1[token]');
+}
+
+function send(res: Response, status: number, body: string): void {
+  res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
+}
+
+/**
+ * The public customer portal at /portal: no login, the link's token is the only key. Its tenant
+ * is the stored request the token's hash finds, never anything the browser says. Unknown,
+ * expired, replaced and used links all get the same page and status.
+ */
+export function portalRoutes(context: ServiceContext, options: PortalOptions): Router {
+  const router = Router();
+
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  const tooMany = (_req: Request, res: Response): void => send(res, 429, tooManyRequestsPage());
+  router.use(rateLimit({ windowMs: FIFTEEN_MINUTES, limit: options.requestLimit, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany }));
+  const submitLimiter = rateLimit({ windowMs: FIFTEEN_MINUTES, limit: options.submitLimit, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany });
+
+  router.get('/assets/portal.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(portalCss);
+  });
+
+  /** The request a link belongs to, if the link can be used now; null for every other case alike. */
+  async function usableRequest(token: string): Promise<RequestDocument | null> {
+    if (!isRequestTokenShape(token)) return null;
+    const request = await context.requests.findByTokenHash(hashRequestToken(token));
+    if (request === null || !isLinkUsable(request, context.clock.now().toISOString())) return null;
+    return request;
+  }
+
+  async function summaryOf(request: RequestDocument): Promise<{ summary: RequestSummary; rows: JurisdictionRow[] }> {
+    const settings = await context.settings.get(request);
+    const renewed = request.renewsCertificateId === null ? null : await context.certificates.find(request, request.renewsCertificateId);
+    const rows: JurisdictionRow[] = request.jurisdictions.map((code, index) => ({ index, fixedCode: code }));
+    rows.push({ index: rows.length, fixedCode: null });
+    return {
+      summary: {
+        businessName: businessNameOf(settings),
+        customerName: request.customer.name,
+        jurisdictions: request.jurisdictions,
+        message: request.message,
+        renewing: renewed === null ? null : { number: renewed.certificate.number },
+        expiresOn: calendarDateIn(new Date(request.expiresAt), settings.timeZone),
+      },
+      rows,
+    };
+  }
+
+  const action = (token: string): string => `${PORTAL_PREFIX}/r/${token}`;
+
+  router.get('/r/:token', async (req, res) => {
+    const token = String(req.params.token);
+    const request = await usableRequest(token);
+    if (request === null) return send(res, 404, unavailablePage());
+    await markRequestOpened(context, request);
+    const { summary, rows } = await summaryOf(request);
+    send(res, 200, formPage(action(token), summary, rows, emptyFormState));
+  });
+
+  router.post('/r/:token', submitLimiter, async (req, res) => {
+    const token = String(req.params.token);
+    // The body is read whatever the token, so every unusable link is answered alike (and the
+    // browser, still uploading, gets the answer rather than a reset connection).
+    const form = await readMultipartForm(req, { fileField: FILE_FIELD, maxFields: 300, maxFieldBytes: 8 * 1024 });
+    const request = await usableRequest(token);
+    if (request === null) return send(res, 404, unavailablePage());
+    const { summary, rows } = await summaryOf(request);
+    const parsed = await parsePortalForm(form, rows);
+    if (!parsed.ok) return send(res, parsed.status, formPage(action(token), summary, rows, parsed.state));
+    const submitted = await submitRequest(context, request, parsed.submission, parsed.file);
+    if (submitted === null) return send(res, 404, unavailablePage());
+    send(res, 200, confirmationPage(summary, { filename: submitted.submission?.file.filename ?? '', jurisdictions: parsed.submission.jurisdictions.map((j) => j.code) }));
+  });
+
+  // Pages, not JSON: a failure inside the portal is shown to a person.
+  const portalErrors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    req.log.error({ err: error }, 'portal error');
+    if (!res.headersSent) send(res, 500, problemPage());
+  };
+  router.use(portalErrors);
+  return router;
+}
