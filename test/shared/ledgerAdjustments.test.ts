@@ -14,7 +14,7 @@ import {
   treatSale,
 } from '../../shared/src/index.js';
 import { sampleCertificate } from './arbitraries.js';
-import { EntryStore, context, creditNote, filedEverywhere, invoice, sum, taxRow } from './ledgerFixtures.js';
+import { EntryStore, context, creditNote, filedEverywhere, invoice, sum, taxRow, workedExampleHistory } from './ledgerFixtures.js';
 
 const texasCertificate = sampleCertificate();
 
@@ -159,27 +159,9 @@ describe('credit notes', () => {
 describe('revisions (the brief’s worked example)', () => {
   // Monthly periods; today 2026-05-12; March filed, April and May open. A Texas customer paid $10.00 tax on each of
   // INV-A (March 3), INV-B (April 8), INV-C (May 2). A Texas resale certificate effective January 1 is reprocessed.
-  const invoices = [
-    { id: 'in_A', number: 'INV-A', at: '2026-03-03T15:00:00.000Z', recordedOn: '2026-03-03' },
-    { id: 'in_B', number: 'INV-B', at: '2026-04-08T15:00:00.000Z', recordedOn: '2026-04-08' },
-    { id: 'in_C', number: 'INV-C', at: '2026-05-02T15:00:00.000Z', recordedOn: '2026-05-02' },
-  ];
   const today = context({ filed: [{ jurisdiction: 'US-TX', periodKey: '2026-03' }] });
 
-  function history(): EntryStore {
-    const store = new EntryStore();
-    for (const inv of invoices) {
-      const facts = invoice({
-        invoiceId: inv.id,
-        invoiceNumber: inv.number,
-        finalizedAt: inv.at,
-        totalExcludingTax: 16_000,
-        taxes: [taxRow({ jurisdiction: 'US-TX', taxableAmount: 16_000, amount: 1_000 })],
-      });
-      store.insert(entriesForInvoice({ invoice: facts, certificates: [], eventId: `evt_${inv.id}` }, context({ today: inv.recordedOn })));
-    }
-    return store;
-  }
+  const history = workedExampleHistory;
 
   function reprocess(store: EntryStore, runId: string): LedgerEntry[] {
     // Select on the ledger as it was before this run, as revisionEntries itself does.

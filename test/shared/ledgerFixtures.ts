@@ -1,5 +1,5 @@
 import type { CreditNoteFacts, InvoiceFactsInput, InvoiceTax, LedgerContext, LedgerContextInput, LedgerEntry } from '../../shared/src/index.js';
-import { ledgerContext } from '../../shared/src/index.js';
+import { entriesForInvoice, ledgerContext } from '../../shared/src/index.js';
 
 /** Shared fixtures for the ledger specs: a Texas customer in Dallas, an account in Chicago. */
 
@@ -90,4 +90,29 @@ export class EntryStore {
 /** Sum of an amount over entries, for readable expectations. */
 export function sum(entries: readonly LedgerEntry[], field: 'taxable' | 'exempt' | 'tax'): number {
   return entries.reduce((total, entry) => total + entry[field], 0);
+}
+
+/**
+ * The brief's worked example: a Texas customer paid $10.00 tax on each of INV-A (March 3),
+ * INV-B (April 8) and INV-C (May 2), each booked on its day. Today is 2026-05-12; March is filed.
+ */
+export const workedExampleInvoices = [
+  { id: 'in_A', number: 'INV-A', at: '2026-03-03T15:00:00.000Z', recordedOn: '2026-03-03' },
+  { id: 'in_B', number: 'INV-B', at: '2026-04-08T15:00:00.000Z', recordedOn: '2026-04-08' },
+  { id: 'in_C', number: 'INV-C', at: '2026-05-02T15:00:00.000Z', recordedOn: '2026-05-02' },
+];
+
+export function workedExampleHistory(): EntryStore {
+  const store = new EntryStore();
+  for (const inv of workedExampleInvoices) {
+    const facts = invoice({
+      invoiceId: inv.id,
+      invoiceNumber: inv.number,
+      finalizedAt: inv.at,
+      totalExcludingTax: 16_000,
+      taxes: [taxRow({ jurisdiction: 'US-TX', taxableAmount: 16_000, amount: 1_000 })],
+    });
+    store.insert(entriesForInvoice({ invoice: facts, certificates: [], eventId: `evt_${inv.id}` }, context({ today: inv.recordedOn })));
+  }
+  return store;
 }

@@ -2,15 +2,8 @@ import fc from 'fast-check';
 import type { LedgerEntry } from '../../shared/src/index.js';
 import { entriesForInvoice, planReprocess, revisionEntries } from '../../shared/src/index.js';
 import { sampleCertificate } from './arbitraries.js';
-import { EntryStore, context, invoice, sum, taxRow } from './ledgerFixtures.js';
+import { EntryStore, context, invoice, sum, taxRow, workedExampleHistory } from './ledgerFixtures.js';
 
-// The brief's worked example: monthly periods, today 2026-05-12, March filed. A Texas customer paid $10.00 tax
-// on INV-A (March 3), INV-B (April 8) and INV-C (May 2); the merchant adds a Texas resale certificate.
-const invoices = [
-  { id: 'in_A', number: 'INV-A', at: '2026-03-03T15:00:00.000Z', on: '2026-03-03' },
-  { id: 'in_B', number: 'INV-B', at: '2026-04-08T15:00:00.000Z', on: '2026-04-08' },
-  { id: 'in_C', number: 'INV-C', at: '2026-05-02T15:00:00.000Z', on: '2026-05-02' },
-];
 const ledger = context({ filed: [{ jurisdiction: 'US-TX', periodKey: '2026-03' }] });
 const fromJanuary = sampleCertificate({ customerId: 'cus_test' });
 const fromApril = sampleCertificate({
@@ -18,20 +11,7 @@ const fromApril = sampleCertificate({
   jurisdictions: [{ code: 'US-TX', registrationId: null, effectiveDate: '2026-04-01', expirationDate: null }],
 });
 
-function history(): EntryStore {
-  const store = new EntryStore();
-  for (const inv of invoices) {
-    const facts = invoice({
-      invoiceId: inv.id,
-      invoiceNumber: inv.number,
-      finalizedAt: inv.at,
-      totalExcludingTax: 16_000,
-      taxes: [taxRow({ jurisdiction: 'US-TX', taxableAmount: 16_000, amount: 1_000 })],
-    });
-    store.insert(entriesForInvoice({ invoice: facts, certificates: [], eventId: `evt_${inv.id}` }, context({ today: inv.on })));
-  }
-  return store;
-}
+const history = workedExampleHistory;
 
 function plan(store: EntryStore, certificate = fromJanuary, runId?: string) {
   return planReprocess(

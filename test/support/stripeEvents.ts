@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
+import type { Db } from 'mongodb';
 import type { Tenant } from '../../worker/src/tenancy.js';
+import { eventually } from './service.js';
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_000000000000000000000000';
 
@@ -46,4 +48,9 @@ export function deliver(baseUrl: string, event: EventFixture, signature = signat
     headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
     body: event.body,
   });
+}
+
+/** Waits until the worker has processed a stored event; returns the stored event. */
+export function processedEvent(db: Db, eventId: string, timeoutMs = 10_000) {
+  return eventually(() => db.collection('stripe_events').findOne({ _id: eventId as never }), (e) => e?.processedAt != null, timeoutMs);
 }

@@ -3,8 +3,8 @@ import type { Clock } from '../../worker/src/clock.js';
 import type { Tenant } from '../../worker/src/tenancy.js';
 import { ApiClient } from '../support/api.js';
 import { FakeStripe } from '../support/fakeStripe.js';
-import { eventually, startTestService, type TestService } from '../support/service.js';
-import { deliver, stripeEvent } from '../support/stripeEvents.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { deliver, processedEvent, stripeEvent } from '../support/stripeEvents.js';
 
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
 const clock: Clock = { now: () => new Date((clockMs += 1000)) };
@@ -95,7 +95,7 @@ describe('the tax ledger from Stripe events', () => {
   async function send(type: Stripe.Event.Type, object: Record<string, unknown> & { id: string }): Promise<void> {
     const event = stripeEvent(type, object as never, merchant);
     expect((await deliver(service.url ?? '', event)).status).toBe(200);
-    await eventually(() => service.db.collection('stripe_events').findOne({ _id: event.id as never }), (e) => e?.processedAt != null);
+    await processedEvent(service.db, event.id);
   }
 
   const entriesOf = async (invoiceId: string) => (await api.get<{ data: Entry[] }>(`/api/v1/ledger/entries?invoiceId=${invoiceId}`)).body.data;
@@ -188,7 +188,7 @@ describe('the tax ledger from Stripe events', () => {
     const answers = await Promise.all(deliveries.map((event) => deliver(service.url ?? '', event)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     for (const id of [finalized.id, credited.id]) {
-      await eventually(() => service.db.collection('stripe_events').findOne({ _id: id as never }), (e) => e?.processedAt != null, 30_000);
+      await processedEvent(service.db, id, 30_000);
     }
     const entries = await entriesOf('in_Storm');
     expect(entries.map((e) => [e.kind, e.taxable, e.tax]).sort()).toEqual([

@@ -3,7 +3,7 @@ import type { Tenant } from '../../worker/src/tenancy.js';
 import { ApiClient } from '../support/api.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { deliver, stripeEvent } from '../support/stripeEvents.js';
+import { deliver, processedEvent, stripeEvent } from '../support/stripeEvents.js';
 
 // The brief's worked example: today is 2026-05-12, March is filed, April and May are open.
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
@@ -76,7 +76,7 @@ describe('filing periods and reprocessing transactions for a certificate', () =>
     ] as const) {
       const event = stripeEvent('invoice.finalized', texasInvoice(id, day) as never, merchant);
       expect((await deliver(service.url ?? '', event)).status).toBe(200);
-      await eventually(() => service.db.collection('stripe_events').findOne({ _id: event.id as never }), (e) => e?.processedAt != null);
+      await processedEvent(service.db, event.id);
     }
     const created = await api.post<{ id: string }>('/api/v1/certificates', {
       customerId: 'cus_Texan',

@@ -8,7 +8,7 @@ import { ApiClient } from '../support/api.js';
 import { testConfig } from '../support/database.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { deliver, signatureFor, stripeEvent } from '../support/stripeEvents.js';
+import { deliver, processedEvent, signatureFor, stripeEvent } from '../support/stripeEvents.js';
 
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
 const clock: Clock = { now: () => new Date((clockMs += 1000)) };
@@ -40,7 +40,7 @@ describe('Stripe webhooks and applying certificates', () => {
   afterAll(() => service.dispose());
 
   const taxExemptOf = (customerId: string) => stripe.customer(merchant, customerId)?.taxExempt;
-  const processed = (eventId: string) => eventually(() => service.db.collection('stripe_events').findOne({ _id: eventId as never }), (e) => e?.processedAt != null);
+  const processed = (eventId: string) => processedEvent(service.db, eventId);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
 
   async function customerWithCertificate(id: string): Promise<string> {

@@ -15,6 +15,19 @@ const port = z.coerce
 
 const milliseconds = z.coerce.number({ error: 'expected milliseconds' }).int('expected whole milliseconds').positive('expected a positive number');
 
+/** Up to two comma-separated secrets: the current one and, while it is being rotated, the next. */
+function secretList(prefix: string, what: string) {
+  return z
+    .string()
+    .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
+    .pipe(
+      z
+        .array(z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]+$`), `expected ${what} (${prefix}_…)`))
+        .max(2, 'expected at most two comma-separated secrets (the current one and, while rotating, the next)'),
+    )
+    .default([]);
+}
+
 const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -33,24 +46,8 @@ const envSchema = z.object({
   JOB_POLL_INTERVAL_MS: milliseconds.default(1_000),
   /** How long a job's lock lasts without renewal: a crashed worker's job runs again after this. */
   JOB_LOCK_LIFETIME_MS: milliseconds.default(10 * 60_000),
-  STRIPE_APP_SECRETS: z
-    .string()
-    .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
-    .pipe(
-      z
-        .array(z.string().regex(/^absec_[A-Za-z0-9_]+$/, 'expected app signing secrets (absec_…)'))
-        .max(2, 'expected at most two comma-separated secrets (the current one and, while rotating, the next)'),
-    )
-    .default([]),
-  STRIPE_WEBHOOK_SECRETS: z
-    .string()
-    .transform((value) => value.split(',').map((secret) => secret.trim()).filter((secret) => secret !== ''))
-    .pipe(
-      z
-        .array(z.string().regex(/^whsec_[A-Za-z0-9_]+$/, 'expected webhook endpoint secrets (whsec_…)'))
-        .max(2, 'expected at most two comma-separated secrets (the current one and, while rolling, the next)'),
-    )
-    .default([]),
+  STRIPE_APP_SECRETS: secretList('absec', 'app signing secrets'),
+  STRIPE_WEBHOOK_SECRETS: secretList('whsec', 'webhook endpoint secrets'),
   STRIPE_PLATFORM_ACCOUNT: z.string().regex(/^acct_[A-Za-z0-9]+$/, 'expected a Stripe account id (acct_…)').optional(),
   STRIPE_SECRET_KEY: z
     .string()

@@ -34,7 +34,6 @@ export class StripeEventStore {
   ensureIndexes(): Promise<void> {
     return ensureIndexes(this.events, [
       { key: { accountId: 1, livemode: 1, type: 1, created: 1 }, name: 'by_type' },
-      { key: { enqueuedAt: 1, receivedAt: 1 }, name: 'not_enqueued' },
     ]);
   }
 
@@ -71,12 +70,4 @@ export class StripeEventStore {
     await this.events.updateOne({ _id: eventId }, { $set: { processedAt: at, outcome } });
   }
 
-  /** Events stored but never handed to the job queue (a crash between the two steps), oldest first. */
-  notEnqueued(olderThan: Date, limit: number): Promise<StoredEvent[]> {
-    return this.events
-      .find({ enqueuedAt: null, receivedAt: { $lt: olderThan } })
-      .sort({ receivedAt: 1 })
-      .limit(limit)
-      .toArray();
-  }
 }
