@@ -439,6 +439,23 @@ describe('certificate requests, the portal and the review queue', () => {
     expect((await fetch(new URL('/dev/outbox', url()))).status).toBe(404);
   });
 
+  it('counts a submission awaiting review as coverage under the include-pending policy, and stops counting it when rejected', async () => {
+    const pendingTenant = { accountId: 'acct_1PendingPolicy01', livemode: false };
+    const client = api.as(pendingTenant);
+    stripe.addCustomer(pendingTenant, { id: 'cus_Pending', name: 'Pending Co', email: 'tax@pending.example', address: texas });
+    expect((await client.patch('/api/v1/settings', { syncPolicy: 'include_pending' })).status).toBe(200);
+    const created = await client.post<RequestBody>('/api/v1/certificate-requests', { customerId: 'cus_Pending' });
+    expect(created.status).toBe(201);
+    const email = await smtp.waitFor((e) => e.template === 'request' && e.to.includes('tax@pending.example') && !used.has(e));
+    used.add(email);
+    expect((await postPortalForm(url(), linkIn(email), texasAnswer(), pdfFile())).status).toBe(200);
+    const taxExempt = () => stripe.customer(pendingTenant, 'cus_Pending')?.taxExempt;
+    expect(await eventually(async () => taxExempt(), (v) => v === 'exempt')).toBe('exempt');
+
+    expect((await client.post(`/api/v1/certificate-requests/${created.body.id}/reject`, { reason: 'Unsigned' })).status).toBe(200);
+    expect(await eventually(async () => taxExempt(), (v) => v === 'none')).toBe('none');
+  });
+
   it('retries an email the SMTP server turned away, with backoff, and delivers it once', async () => {
     await allEmailsDelivered();
     const attemptsBefore = smtp.attempts;
@@ -447,8 +464,8 @@ describe('certificate requests, the portal and the review queue', () => {
     expect(created.status).toBe(201);
     await smtp.waitFor((e) => e.to.includes('tax@flaky.example'), 30_000);
     expect(smtp.attempts - attemptsBefore).toBe(2);
-    const stored = await collection(EMAILS).findOne({ _id: `request:${created.body.id}:1` as never });
-    // One failed attempt recorded, then the delivery that cleared it.
+    // One failed attempt recorded, then the delivery that cleared it (recorded just after the server took it).
+    const stored = await eventually(() => collection(EMAILS).findOne({ _id: `request:${created.body.id}:1` as never }), (doc) => doc?.status === 'sent');
     expect(stored).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(smtp.matching((e) => e.to.includes('tax@flaky.example'))).toHaveLength(1);

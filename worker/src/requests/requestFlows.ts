@@ -273,6 +273,8 @@ export async function submitRequest(context: ServiceContext, request: RequestDoc
   if (!(await context.requests.claimToken(request, { kind: 'submitted', submission: record }, now))) return null;
   const submitted: RequestDocument = { ...request, status: 'submitted', submission: record, updatedAt: now };
   await context.requests.save(submitted);
+  // Under the include_pending policy a submission awaiting review already counts.
+  await context.queue.enqueue(SYNC_CUSTOMER_COVERAGE, { accountId: request.accountId, livemode: request.livemode, customerId: request.customerId });
 
   const settings = await context.settings.get(request);
   if (settings.merchantNotificationEmail !== null) {
@@ -497,5 +499,7 @@ export async function finishRejection(context: ServiceContext, request: RequestD
   }
   const rejected: RequestDocument = { ...request, status: 'rejected', review };
   if (request.status !== 'rejected') await context.requests.save({ ...rejected, updatedAt: nowOf(context) });
+  // Once it is recorded as rejected, the submission no longer counts under include_pending.
+  await context.queue.enqueue(SYNC_CUSTOMER_COVERAGE, { accountId: tenant.accountId, livemode: tenant.livemode, customerId: request.customerId });
   return { request: rejected, certificateId: null, resubmissionRequestId: resubmissionId };
 }
