@@ -456,6 +456,19 @@ describe('certificate requests, the portal and the review queue', () => {
     expect(await eventually(async () => taxExempt(), (v) => v === 'none')).toBe('none');
   });
 
+  it('delivers an email once however many send jobs it has at once', async () => {
+    await allEmailsDelivered();
+    const key = 'reminder:cert_concurrent:2026-06-30:30';
+    const email = { key, template: 'reminder' as const, to: 'tax@concurrent.example', subject: 'Reminder', html: '<p>Reminder</p>', text: 'Reminder' };
+    expect(await service.context.mailer.send(merchant, email)).toBe(true);
+    expect(await service.context.mailer.send(merchant, email)).toBe(false);
+    await Promise.all(Array.from({ length: 5 }, () => service.context.mailer.enqueue(merchant, key)));
+    await smtp.waitFor((e) => e.to.includes('tax@concurrent.example'), 30_000);
+    await allEmailsDelivered();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(smtp.matching((e) => e.to.includes('tax@concurrent.example'))).toHaveLength(1);
+  });
+
   it('retries an email the SMTP server turned away, with backoff, and delivers it once', async () => {
     await allEmailsDelivered();
     const attemptsBefore = smtp.attempts;

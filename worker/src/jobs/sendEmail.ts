@@ -1,6 +1,7 @@
 import { backoffStrategies } from 'agenda';
 import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
+import { withKeyLock } from '../db/keyLock.js';
 import { SEND_EMAIL } from '../mail/mailer.js';
 import { defineJob } from './scheduler.js';
 
@@ -15,8 +16,11 @@ export const sendEmailData = z.object({
 /**
  * Delivers one stored email over SMTP. A failure (server down, 4xx greylisting) throws, and
  * Agenda retries with exponential backoff; an email already marked sent is not sent again.
- * Between the server's acceptance and `markSent` a crash can still send it twice: SMTP has
- * no idempotency, so the Message-ID (derived from the key) lets a mail system spot it.
+ * The same email may have several jobs (a re-queued "stuck" email, a redelivered job), so the
+ * check-send-mark runs under a lock on the email's key: a second job waits its turn and then
+ * finds it sent. Between the server's acceptance and `markSent` a crash can still send it
+ * twice: SMTP has no idempotency, so the Message-ID (derived from the key) lets a mail
+ * system spot it.
  */
 export function sendEmailJob(context: ServiceContext) {
   return defineJob({
@@ -25,17 +29,19 @@ export function sendEmailJob(context: ServiceContext) {
     backoff: backoffStrategies.exponential({ delay: 1_000, maxRetries: 8 }),
     handler: async ({ accountId, livemode, emailId }, job) => {
       const tenant = { accountId, livemode };
-      const email = await context.mailer.outbox.find(tenant, emailId);
-      if (email === null || email.status !== 'queued') return;
-      try {
-        await context.mailer.deliver(email);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await context.mailer.outbox.recordFailure(tenant, emailId, (job.attrs.failCount ?? 0) + 1, message);
-        context.logger.warn({ err: error, emailId, accountId }, 'email not accepted by the SMTP server; will retry');
-        throw error;
-      }
-      await context.mailer.outbox.markSent(tenant, emailId);
+      await withKeyLock(context.db, `email:${accountId}:${livemode}:${emailId}`, 60_000, async () => {
+        const email = await context.mailer.outbox.find(tenant, emailId);
+        if (email === null || email.status !== 'queued') return;
+        try {
+          await context.mailer.deliver(email);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          await context.mailer.outbox.recordFailure(tenant, emailId, (job.attrs.failCount ?? 0) + 1, message);
+          context.logger.warn({ err: error, emailId, accountId }, 'email not accepted by the SMTP server; will retry');
+          throw error;
+        }
+        await context.mailer.outbox.markSent(tenant, emailId);
+      });
     },
   });
 }
