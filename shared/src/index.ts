@@ -16,3 +16,4 @@ export * from './refundStatutes.js';
 export * from './reprocess/plan.js';
 export * from './certificateRequests.js';
 export * from './reminders.js';
+export * from './complianceSummary.js';

@@ -2,12 +2,15 @@ import { render } from '@stripe/ui-extension-sdk/testing';
 import { Badge } from '@stripe/ui-extension-sdk/ui';
 import type { BadgeProps } from '@stripe/ui-extension-sdk/ui';
 import { CertificateStatusBadge } from '../../stripe-app/src/components/CertificateStatusBadge';
-import { CERTIFICATE_STATUSES } from '../../stripe-app/src/domain/status';
-import type { CertificateStatus } from '../../stripe-app/src/domain/status';
+import { certificateStatuses } from '@exemptions/shared';
+import type { CustomerStatus } from '@exemptions/shared';
+
+/** Every status a badge shows: a certificate's, and a customer's `none`. */
+const CERTIFICATE_STATUSES: readonly CustomerStatus[] = [...certificateStatuses, 'none'];
 
 // The specification, written out rather than imported, so a changed label or colour fails here.
 // Typed as a Record so a status added to the union without a row here fails to compile.
-const EXPECTED: Record<CertificateStatus, { label: string; type: NonNullable<BadgeProps['type']> }> = {
+const EXPECTED: Record<CustomerStatus, { label: string; type: NonNullable<BadgeProps['type']> }> = {
   active: { label: 'Active', type: 'positive' },
   expiring_soon: { label: 'Expiring soon', type: 'warning' },
   expired: { label: 'Expired', type: 'negative' },

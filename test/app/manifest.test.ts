@@ -16,6 +16,7 @@ type Manifest = {
   name?: unknown;
   icon?: unknown;
   extends?: unknown;
+  constants?: { backendUrl?: unknown };
   permissions?: { permission?: unknown; purpose?: unknown }[];
   ui_extension?: {
     views?: { viewport?: unknown; component?: unknown }[];
@@ -126,11 +127,19 @@ describe('stripe-app.json', () => {
     );
   });
 
-  test('shows the customer view on the customer page and the drawer view everywhere else', () => {
+  test('shows the customer view on customer pages, the invoice view on invoices, the drawer everywhere else, and a settings page', () => {
     expect(manifest.ui_extension?.views).toEqual([
       { viewport: 'stripe.dashboard.customer.detail', component: 'CustomerDetailView' },
       { viewport: 'stripe.dashboard.drawer.default', component: 'CertificatesDrawerView' },
+      { viewport: 'stripe.dashboard.invoice.detail', component: 'InvoiceDetailView' },
+      { viewport: 'settings', component: 'AppSettingsView' },
     ]);
+  });
+
+  test('tells the views where the service is, at an address connect-src allows', () => {
+    const backendUrl = manifest.constants?.backendUrl;
+    expect(backendUrl).toBe('https://exemptions.example.com/api/');
+    expect(manifest.ui_extension?.content_security_policy?.['connect-src']).toContain(backendUrl);
   });
 
   test('places every view in a known viewport, one view per viewport', () => {
@@ -174,6 +183,11 @@ describe('stripe-app.local.json', () => {
 
   test('extends stripe-app.json', () => {
     expect(local.extends).toBe('stripe-app.json');
+  });
+
+  test('points the views at the local service, which its connect-src allows', () => {
+    expect(local.constants?.backendUrl).toBe('http://localhost:3000/api/');
+    expect(local.ui_extension?.content_security_policy?.['connect-src']).toContain(local.constants?.backendUrl);
   });
 
   test('points connect-src at the local backend API directory, and says why', () => {

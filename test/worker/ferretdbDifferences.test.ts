@@ -72,7 +72,7 @@ function rejected<T>(results: PromiseSettledResult<T>[]): unknown[] {
  */
 async function roundsUntil<T>(round: (index: number) => Promise<T>, showsGap: (outcome: T) => boolean): Promise<T[]> {
   const outcomes: T[] = [];
-  for (let index = 0; index < (onFerretDb ? 8 : 1); index += 1) {
+  for (let index = 0; index < (onFerretDb ? 30 : 1); index += 1) {
     const outcome = await round(index);
     outcomes.push(outcome);
     if (showsGap(outcome)) break;

@@ -285,6 +285,8 @@ describe('the OpenAPI document against the running API', () => {
     expectDocumented('GET', '/settings', await api.get('/api/v1/settings'));
     expectDocumented('PATCH', '/settings', await api.patch('/api/v1/settings', { timeZone: 'America/Chicago' }));
     expectDocumented('PATCH', '/settings', await api.patch('/api/v1/settings', { timeZone: 'Mars/Olympus' }));
+    expectDocumented('GET', '/compliance/summary', await api.get('/api/v1/compliance/summary'));
+    expectDocumented('GET', '/compliance/summary', await api.get('/api/v1/compliance/summary?status=active'));
 
     const unsigned = await fetch(new URL('/api/v1/settings', service.url ?? ''));
     expectDocumented('GET', '/settings', { status: unsigned.status, headers: unsigned.headers, body: await unsigned.json() });

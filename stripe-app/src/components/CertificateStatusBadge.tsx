@@ -1,6 +1,6 @@
+import type { CustomerStatus } from '@exemptions/shared';
 import { Badge } from '@stripe/ui-extension-sdk/ui';
 import type { BadgeProps } from '@stripe/ui-extension-sdk/ui';
-import type { CertificateStatus } from '../domain/status';
 
 type BadgeType = NonNullable<BadgeProps['type']>;
 
@@ -9,7 +9,7 @@ type BadgeType = NonNullable<BadgeProps['type']>;
  * soon, `negative` for a certificate that no longer exempts anything; `archived` and `none`
  * are neutral because they describe a settled state rather than a problem.
  */
-const BADGES: Record<CertificateStatus, { label: string; type: BadgeType }> = {
+const BADGES: Record<CustomerStatus, { label: string; type: BadgeType }> = {
   active: { label: 'Active', type: 'positive' },
   expiring_soon: { label: 'Expiring soon', type: 'warning' },
   expired: { label: 'Expired', type: 'negative' },
@@ -19,7 +19,8 @@ const BADGES: Record<CertificateStatus, { label: string; type: BadgeType }> = {
 };
 
 export type CertificateStatusBadgeProps = {
-  status: CertificateStatus;
+  /** A certificate's status, or a customer's overall one (`none` without certificates). */
+  status: CustomerStatus;
 };
 
 /** A certificate's status as an SDK `Badge`, with a human label. */

@@ -1,5 +1,6 @@
 import {
   certificateChanges,
+  certificateStatuses,
   VersionConflictError,
   type Actor,
   type Certificate,
@@ -198,6 +199,19 @@ export class CertificateRepository {
   async ofCustomer(tenant: Tenant, customerId: string): Promise<StoredCertificate[]> {
     const documents = await this.certificates.find({ ...tenantFilter(tenant), customerId }).sort({ createdAt: 1, _id: 1 }).toArray();
     return documents.map(fromDocument);
+  }
+
+  /**
+   * How many of the tenant's certificates stand in each status today. One count per status
+   * on the `by_status` index, after bringing stale stored statuses up to date, rather than an
+   * aggregation: it reads the same on FerretDB and MongoDB.
+   */
+  async countByStatus(tenant: Tenant, basis: StatusBasis): Promise<Record<CertificateStatus, number>> {
+    await this.refreshStatuses(tenant, basis);
+    const counts = await Promise.all(
+      certificateStatuses.map(async (status) => [status, await this.certificates.countDocuments({ ...tenantFilter(tenant), ...statusFilter(status) })] as const),
+    );
+    return Object.fromEntries(counts) as Record<CertificateStatus, number>;
   }
 
   /**

@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import { certificateLimits } from '@exemptions/shared';
 import { settingsRoutes } from '../accounts/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
+import { complianceRoutes } from '../compliance/routes.js';
 import { coverageRoutes } from '../coverage/routes.js';
 import { ledgerRoutes } from '../ledger/routes.js';
 import { periodRoutes } from '../periods/routes.js';
@@ -46,5 +47,6 @@ export function createApiRouter(context: ServiceContext): Router {
   router.use(certificateRequestRoutes(context));
   router.use(periodRoutes(context));
   router.use(reprocessRoutes(context));
+  router.use(complianceRoutes(context));
   return router;
 }

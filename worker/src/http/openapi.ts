@@ -32,6 +32,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { accountSettingsSchema } from '../accounts/accountSettings.js';
 import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
+import { complianceSummaryQuerySchema, complianceSummarySchema } from '../compliance/routes.js';
 import { conflictListSchema, sweepQueuedSchema } from '../coverage/routes.js';
 import { ledgerEntryListSchema, ledgerQuerySchema, ledgerTotalsQuerySchema, ledgerTotalsSchema } from '../ledger/routes.js';
 import { filedPeriodSchema, fileRequestSchema, periodListSchema, periodsQuerySchema } from '../periods/routes.js';
@@ -191,6 +192,7 @@ const responseComponents = {
   ReprocessPreview: previewSchema,
   ReprocessRun: runSchema,
   ReprocessRunList: runListSchema,
+  ComplianceSummary: complianceSummarySchema,
 } as const;
 
 type RequestComponent = keyof typeof requestComponents;
@@ -244,6 +246,14 @@ const descriptions = new Map<z.ZodType, Omit<SchemaMeta, 'id'>>([
   ],
   [fileAttachedSchema, { description: 'The attached file and the certificate holding it.' }],
   [conflictErrorResponseSchema, { description: 'The certificate changed since the version the client edited: `details.current` is the record now.' }],
+  [
+    complianceSummarySchema,
+    {
+      description:
+        'What an audit asks first, as of today in the account’s time zone: certificates per status, those with a jurisdiction in force expiring within 30, 60 and 90 days (cumulative), ' +
+        'and the invoices whose current ledger treatment is flagged for exposure or over-collection.',
+    },
+  ],
   [listQuerySchema.shape.q, { description: 'Prefix of the customer’s name, email or id; case-insensitive.' }],
   [listQuerySchema.shape.status, { description: 'Only certificates with this status today.' }],
   [listQuerySchema.shape.jurisdiction, { description: 'Only certificates covering this jurisdiction (ISO 3166-2, such as US-TX).' }],
@@ -517,6 +527,14 @@ export const apiOperations: readonly ApiOperation[] = [
     description: 'Sums per currency; `exposedExempt` and `overCollectedTax` are the flagged parts.',
     query: ledgerTotalsQuerySchema,
     success: { status: 200, description: 'One row per group and currency.', body: { json: 'LedgerTotals' } },
+  },
+  {
+    method: 'get',
+    path: '/compliance/summary',
+    operationId: 'complianceSummary',
+    summary: 'Certificates per status, expiring within 30/60/90 days, and flagged invoices',
+    query: complianceSummaryQuerySchema,
+    success: { status: 200, description: 'The counts as of today.', body: { json: 'ComplianceSummary' } },
   },
   {
     method: 'post',

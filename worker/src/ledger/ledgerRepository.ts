@@ -60,4 +60,16 @@ export class LedgerRepository {
     return documents.map((document) => ledgerEntrySchema.parse({ ...document, id: document._id }));
   }
 
+  /**
+   * Entries carrying an exposure or over-collection flag. Adjusting entries copy their target's
+   * flags, so these alone tell which flagged revisions still stand (see `flaggedInvoices`).
+   */
+  async findFlagged(tenant: Tenant): Promise<LedgerEntry[]> {
+    const documents = await this.entries
+      .find({ ...tenantFilter(tenant), $or: [{ 'flags.exposure': true }, { 'flags.overCollection': true }] })
+      .sort({ transactionDate: 1, _id: 1 })
+      .toArray();
+    return documents.map((document) => ledgerEntrySchema.parse({ ...document, id: document._id }));
+  }
+
 }
