@@ -1,0 +1,210 @@
+/**
+ * The reprocess benchmark's report: complete runs (throughput against the raw baselines), sizes
+ * too slow to run in full (what was measured of them, and the estimate that stopped them), memory
+ * per size, and the profile of the largest complete run.
+ */
+import type { CommandStat, SizeResult } from './reprocessBench.js';
+
+/** What one size would cost, from a measured complete run (see `estimate`). */
+export interface Estimate {
+  readonly transactions: number;
+  /** Seeding, the start request, the run and the baselines, in milliseconds. */
+  readonly totalMs: number;
+  readonly runMs: number;
+  /** Predicted per-invoice read on a ledger of `transactions` entries (the fit, for comparison with the measured one). */
+  readonly perTransactionAtStartMs: number;
+  readonly basis: string;
+}
+
+export interface SkippedSize {
+  readonly transactions: number;
+  readonly estimate: Estimate;
+  readonly reason: string;
+}
+
+export interface ReprocessReport {
+  readonly benchmark: 'reprocess';
+  readonly ranAt: string;
+  readonly requested: number[];
+  readonly limits: { readonly maxMinutes: number; readonly fitMinutes: number };
+  /** Every size measured, complete or partial (`settings.stopAfter`), in the order run. */
+  readonly sizes: SizeResult[];
+  /** Sizes not run in full, with the estimate that stopped them. */
+  readonly skipped: SkippedSize[];
+  readonly failed: Array<{ readonly transactions: number; readonly error: string }>;
+  readonly memory: {
+    readonly smaller: number;
+    readonly larger: number;
+    readonly startRequestRssRatio: number;
+    readonly runRssRatio: number;
+    readonly runHeapRatio: number;
+  } | null;
+}
+
+const seconds = (ms: number): string => (ms >= 100_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+const duration = (ms: number): string => (ms >= 2 * 3_600_000 ? `${(ms / 3_600_000).toFixed(0)} h` : ms >= 120_000 ? `${(ms / 60_000).toFixed(0)} min` : seconds(ms));
+const count = (value: number): string => value.toLocaleString('en-US');
+const rate = (value: number): string => (value >= 100 ? count(Math.round(value)) : String(value));
+const ratio = (value: number): string => (value === 0 ? '–' : value >= 0.1 ? value.toFixed(2) : `${value} (1 : ${Math.round(1 / value)})`);
+
+/**
+ * What `transactions` would cost, from a measured complete run: seeding and the baselines linear;
+ * the start request and the run's planning split into database time (linear: one read of the
+ * customer's ledger) and the rest (quadratic: the planner looks up each transaction's family in the
+ * whole ledger); per transaction, the fitted `fixed + slope × ledger size`, summed over the growing
+ * ledger (the i-th transaction sees N + 2i entries).
+ */
+export function estimate(from: SizeResult, transactions: number, planFrom: SizeResult = from): Estimate {
+  const n0 = from.dataset.transactions;
+  const linear = transactions / n0;
+  // Planning scales from the largest size measured (a partial run plans in full too): closer is better for a quadratic.
+  const planLinear = transactions / planFrom.dataset.transactions;
+  const split = (totalMs: number, dbMs: number): number => Math.min(dbMs, totalMs) * planLinear + Math.max(0, totalMs - dbMs) * planLinear * planLinear;
+  const { fixedMs, perThousandEntriesMs } = from.profile.model;
+  const slope = Math.max(0, perThousandEntriesMs);
+  const ledgerSum = transactions * transactions + transactions * (transactions - 1); // Σ (N + 2i), i < N
+  let perTransactionMs = fixedMs * transactions + (slope / 1000) * ledgerSum;
+  if (perTransactionMs <= 0) perTransactionMs = from.run.transactionsMs * linear;
+  const planMs = split(planFrom.run.planMs, planFrom.run.planDbMs);
+  const startMs = split(planFrom.startRequest.ms, planFrom.startRequest.dbMs);
+  const runMs = planMs + perTransactionMs;
+  const insertOnePerDoc = from.baseline.insertOne.ms / Math.max(1, from.baseline.insertOne.documents);
+  const baselineMs = from.baseline.insertMany.ms * linear + insertOnePerDoc * Math.min(from.settings.insertOneSample, 2 * transactions);
+  const totalMs = from.seeding.ms * linear + startMs + runMs + baselineMs;
+  return {
+    transactions,
+    totalMs: Math.round(totalMs),
+    runMs: Math.round(runMs),
+    perTransactionAtStartMs: Math.round(fixedMs + (slope * transactions) / 1000),
+    basis:
+      `from the complete ${count(n0)} run: ${fixedMs.toFixed(1)} ms per transaction + ${slope.toFixed(1)} ms per 1,000 ledger entries (fitted over its deciles); ` +
+      `start request ${seconds(planFrom.startRequest.ms)} and planning ${seconds(planFrom.run.planMs)} at ${count(planFrom.dataset.transactions)} scaled ×${planLinear.toFixed(0)} (database part) and ×${Math.round(planLinear * planLinear)} (the rest)`,
+  };
+}
+
+function commandTable(stats: readonly CommandStat[], limit = 12): string[] {
+  const lines = ['| command | calls | per transaction | mean ms | total s |', '|---|---:|---:|---:|---:|'];
+  for (const stat of stats.slice(0, limit)) {
+    lines.push(`| \`${stat.command}\` | ${count(stat.count)} | ${stat.perTransaction} | ${stat.meanMs.toFixed(2)} | ${(stat.totalMs / 1000).toFixed(1)} |`);
+  }
+  return lines;
+}
+
+const mode = (size: SizeResult): string =>
+  size.settings.stopAfter === 'complete' ? 'complete' : size.settings.stopAfter === 'planning' ? 'to first checkpoint' : 'first batch';
+
+export function formatReport(report: ReprocessReport): string {
+  const lines: string[] = [];
+  const complete = report.sizes.filter((s) => s.settings.stopAfter === 'complete');
+  const partial = report.sizes.filter((s) => s.settings.stopAfter !== 'complete');
+  const first = report.sizes[0];
+  lines.push(`# Reprocess benchmark, ${report.ranAt.slice(0, 10)}`);
+  lines.push('');
+  if (first !== undefined) {
+    const { server, machine } = first;
+    const loads = report.sizes.map((s) => `${count(s.dataset.transactions)}: ${s.load.before[0]} → ${s.load.after[0]}`).join(', ');
+    lines.push(
+      `Database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''} (${server.handler ?? ''} handler)` : `MongoDB ${server.version}`}, ${server.provisioned}. ` +
+        `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, driver ${machine.mongodbDriver}; load average (1 min) before → after each size: ${loads}. ` +
+        `One customer, one jurisdiction (${first.dataset.jurisdiction}); half the transactions in filed months (${first.dataset.filedPeriods[0]}…${first.dataset.filedPeriods.at(-1)}), half in open ones (${first.dataset.openPeriods[0]}…${first.dataset.openPeriods.at(-1)}). ` +
+        'Each size runs in a process of its own, with its own database, so each memory peak is that size\'s own.',
+    );
+    lines.push('');
+  }
+  if (complete.length > 0) {
+    lines.push('## Complete runs');
+    lines.push('');
+    lines.push('| transactions | seeding (not measured) | start request | run | transactions/s | entries/s | raw insertMany docs/s | run ÷ insertMany | raw insertOne docs/s | run ÷ insertOne |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const size of complete) {
+      lines.push(
+        `| ${count(size.dataset.transactions)} (${count(size.dataset.inFiledPeriods)} in filed periods) | ${seconds(size.seeding.ms)} | ${seconds(size.startRequest.ms)} | ${seconds(size.run.wallMs)} | ${size.run.transactionsPerSecond} | ${size.run.entriesPerSecond} | ${rate(size.baseline.insertMany.documentsPerSecond)} | ${ratio(size.ratios.runEntriesVsInsertMany)} | ${rate(size.baseline.insertOne.documentsPerSecond)} | ${ratio(size.ratios.runEntriesVsInsertOne)} |`,
+      );
+    }
+    lines.push('');
+    lines.push(
+      'Run = the job\'s own wall time (the run record\'s startedAt → finishedAt: planning, then every transaction). Entries/s = the negation and the revision it writes per transaction. ' +
+        'Start request = `POST /certificates/:id/reprocess`, which builds the preview plan and queues the job. ' +
+        'Baselines: the very entries the run wrote, inserted again into a fresh `ledger_entries` (same indexes, created by `LedgerRepository`) on the same server right after the run, `insertMany` in batches and a sample with sequential `insertOne`. Ratios: run entries/s ÷ raw docs/s.',
+    );
+    lines.push('');
+  }
+  if (report.skipped.length > 0 || partial.length > 0) {
+    lines.push('## Sizes too slow to run in full on this server');
+    lines.push('');
+    lines.push('| transactions | estimated complete run | measured: start request | job planning | transactions done before the cancel | per-invoice read, measured (fitted cost per transaction there) | raw insertMany docs/s |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+    for (const skipped of report.skipped) {
+      const size = partial.find((s) => s.dataset.transactions === skipped.transactions);
+      const done = size === undefined ? '–' : size.run.processed === 0 ? '0 (cancelled at the first checkpoint)' : `${size.run.processed} in ${seconds(size.run.transactionsMs)} (${size.profile.perTransaction.wallMs.toFixed(0)} ms each)`;
+      lines.push(
+        `| ${count(skipped.transactions)} | ${duration(skipped.estimate.runMs)} (with setup ${duration(skipped.estimate.totalMs)}) | ${size === undefined ? '–' : seconds(size.startRequest.ms)} | ${size === undefined ? '–' : seconds(size.run.planMs)} | ${done} | ${size === undefined ? '–' : `${size.perInvoiceRead.meanMs.toFixed(0)} ms on ${count(size.perInvoiceRead.ledgerSize)} entries`} (${count(skipped.estimate.perTransactionAtStartMs)} ms) | ${size === undefined ? '–' : rate(size.baseline.insertMany.documentsPerSecond)} |`,
+      );
+    }
+    lines.push('');
+    for (const skipped of report.skipped) lines.push(`- **${count(skipped.transactions)}.** ${skipped.reason} Estimated ${skipped.estimate.basis}.`);
+    lines.push('');
+    lines.push(
+      'These runs are the real thing up to a point: seeded the same way, started through the API, planned by the job, then cancelled through the API (`POST /reprocess/:id/cancel`), so the job stops at its checkpoint. ' +
+        'Their baseline documents are the seeded entries, twice (the same size as what a run writes). The per-invoice read is `LedgerRepository.find` by invoiceId, the call the run makes once per transaction.',
+    );
+    lines.push('');
+  }
+  lines.push('## Memory');
+  lines.push('');
+  lines.push('| transactions | part run | peak RSS: start request | peak RSS: job | peak heapUsed: job (sampled) | database server peak RSS: job |');
+  lines.push('|---:|---|---:|---:|---:|---:|');
+  for (const size of report.sizes) {
+    lines.push(
+      `| ${count(size.dataset.transactions)} | ${mode(size)} | ${size.memory.startRequest.peakRssMiB} MiB | ${size.memory.run.peakRssMiB} MiB | ${size.memory.run.peakHeapUsedMiB} MiB | ${size.memory.run.serverPeakRssMiB === null ? '–' : `${size.memory.run.serverPeakRssMiB} MiB`} |`,
+    );
+  }
+  lines.push('');
+  if (report.memory !== null) {
+    lines.push(
+      `${count(report.memory.larger)} ÷ ${count(report.memory.smaller)}: start request ${report.memory.startRequestRssRatio}×, job ${report.memory.runRssRatio}× (heapUsed ${report.memory.runHeapRatio}×). `,
+    );
+  }
+  lines.push(
+    'Peak RSS is the kernel\'s high-water mark (VmHWM) of the process, reset through `/proc/<pid>/clear_refs` after a forced GC at the start of each window, so it is that window\'s own peak; the process also holds the HTTP server and Agenda (role `all`). ' +
+      'The job window runs from the start request\'s answer to the run\'s end: for a partial run, planning (and the first batch) only, but the plan, the run\'s only per-size structure, is built and held in that window.',
+  );
+  const largest = complete.at(-1);
+  if (largest !== undefined) {
+    const { perTransaction, deciles, model } = largest.profile;
+    lines.push('');
+    lines.push(`## Where the time goes (complete run of ${count(largest.dataset.transactions)})`);
+    lines.push('');
+    lines.push(
+      `Run ${seconds(largest.run.wallMs)} = planning ${seconds(largest.run.planMs)} (database ${seconds(largest.run.planDbMs)}) + transactions ${seconds(largest.run.transactionsMs)}. ` +
+        `Per transaction: ${perTransaction.wallMs.toFixed(1)} ms wall = ${perTransaction.dbMs.toFixed(1)} ms in ${perTransaction.commands} database commands + ${perTransaction.nodeMs.toFixed(1)} ms elsewhere (this process, the loopback). ` +
+        `Start request: ${seconds(largest.startRequest.ms)}, of which database ${seconds(largest.startRequest.dbMs)}.`,
+    );
+    lines.push('');
+    lines.push('Per-transaction phase, by command (Agenda\'s own polling of `jobs` runs alongside and is left out):');
+    lines.push('');
+    lines.push(...commandTable(largest.profile.transactions));
+    lines.push('');
+    lines.push('Planning (in the job), by command:');
+    lines.push('');
+    lines.push(...commandTable(largest.profile.plan, 6));
+    lines.push('');
+    lines.push(`Cost per transaction as the ledger grows (least squares: ${model.fixedMs} ms + ${model.perThousandEntriesMs} ms per 1,000 entries):`);
+    lines.push('');
+    lines.push('| ledger entries | ms per transaction | of which the per-invoice find, ms |');
+    lines.push('|---:|---:|---:|');
+    for (const decile of deciles) lines.push(`| ${count(decile.ledgerSize)} | ${decile.msPerTransaction.toFixed(1)} | ${decile.findMs.toFixed(1)} |`);
+  }
+  for (const failed of report.failed) {
+    lines.push('');
+    lines.push(`**${count(failed.transactions)} failed:** ${failed.error}`);
+  }
+  const checks = report.sizes.map(
+    (s) => `${count(s.dataset.transactions)}: ${s.checks.ok ? 'ok' : 'FAILED'} (${count(s.checks.negations)} negations, ${count(s.checks.revisions)} revisions for ${count(s.run.processed)} processed; ${count(s.checks.entriesInFiledPeriods)} entries in filed periods, all original)`,
+  );
+  if (checks.length > 0) {
+    lines.push('');
+    lines.push(`Checks after each run: ${checks.join('; ')}.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,175 @@
+/**
+ * npm run bench:webhooks [-- --events 2000 --concurrency 32 --warmup 50 --rounds 4 --accounts 10 --poll-interval 1000 --drain-timeout 1800 --log-level info --out <file.json>]
+ *
+ * Starts the database `npm start` would use (MONGODB_URI, else a mongod on PATH, else the embedded
+ * FerretDB) with its data in a temporary folder; measures webhook acknowledgement against raw
+ * inserts at the same concurrency, then the drain of the queued events into the ledger against raw
+ * inserts of ledger entries (see webhooksBench.ts). Prints the table and, for the default size (or
+ * with --out), writes bench/results/webhooks-<date>.json and .md. It stops the worker processes and
+ * the database and removes the data on the way out.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { repoRoot } from '../worker/src/paths.js';
+import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { describeMachine, localDate } from './lib/environment.js';
+import { measureAcknowledgement, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
+import { buildWebhookData } from './webhooksData.js';
+import { buildReport, formatReport } from './webhooksReport.js';
+
+const FULL = { events: 2_000, concurrency: 32 } as const;
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+const count = (name: string, min: number) =>
+  z.coerce.number({ error: `--${name}: expected a number` }).int(`--${name}: expected a whole number`).min(min, `--${name}: expected at least ${min}`);
+
+const optionsSchema = z.object({
+  events: count('events', 1).default(FULL.events),
+  concurrency: count('concurrency', 1).default(FULL.concurrency),
+  warmup: count('warmup', 0).default(50),
+  rounds: count('rounds', 1).default(4),
+  accounts: count('accounts', 1).default(10),
+  'poll-interval': count('poll-interval', 1).default(1_000),
+  'drain-timeout': count('drain-timeout', 1).default(1_800),
+  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level: expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+  out: z.string().min(1).optional(),
+  help: z.boolean().optional(),
+});
+
+const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [--warmup N] [--rounds N] [--accounts N] [--poll-interval MS] [--drain-timeout S] [--log-level L] [--out file.json]
+  --events N          timed webhook deliveries, then drained into the ledger (default ${FULL.events}; a smoke run: 100)
+  --concurrency N     requests (and raw inserts) in flight during acknowledgement (default ${FULL.concurrency})
+  --warmup N          untimed deliveries and raw inserts first (default 50; drained with the rest)
+  --rounds N          acknowledgement rounds, alternating whether the webhook or the raw side goes first (default 4)
+  --accounts N        test-mode accounts the events are spread over (default 10)
+  --poll-interval MS  JOB_POLL_INTERVAL_MS of the worker processes (default 1000, the worker's own default)
+  --drain-timeout S   stop waiting for the ledger drain after S seconds and report what was processed by then (default 1800)
+  --log-level L       LOG_LEVEL of the worker processes; their logs are discarded (default info, the worker's own default)
+  --out file.json     where to write the results (default for ${FULL.events} events at concurrency ${FULL.concurrency}: bench/results/webhooks-<date>.json, and .md)`;
+
+function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      concurrency: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      accounts: { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  const parsed = optionsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
+  if (parsed.data.rounds > parsed.data.events) throw new Error('--rounds must not exceed --events');
+  return parsed.data;
+}
+
+/** The installed version (npm workspaces hoist the worker's dependencies to the root); some packages do not export their package.json. */
+function packageVersion(name: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version?: unknown };
+    return String(manifest.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+let options: z.infer<typeof optionsSchema>;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (options.help === true) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+let database: BenchDatabase | null = null;
+let web: WebProcess | null = null;
+const cleanUp = async (): Promise<void> => {
+  await web?.stop();
+  web = null;
+  await database?.close();
+  database = null;
+};
+// Ctrl-C stops the web process and the database and removes its data folder too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  const settings: WebhookSettings = {
+    concurrency: options.concurrency,
+    rounds: options.rounds,
+    pollIntervalMs: options['poll-interval'],
+    logLevel: options['log-level'],
+    drainTimeoutMs: options['drain-timeout'] * 1000,
+  };
+  database = await openBenchDatabase('webhooks');
+  const { server } = database;
+  log(
+    `database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''}` : `MongoDB ${server.version}`} (${server.provisioned}${server.handler === null ? '' : `, ${server.handler} handler`})`,
+  );
+  const data = buildWebhookData({ events: options.events, warmup: options.warmup, accounts: options.accounts, run: randomBytes(3).toString('hex') });
+  web = await startWebProcess(database, settings);
+  log(`web process (role web) pid ${web.pid} on ${web.url}`);
+  const ranAt = new Date().toISOString();
+  const loadBefore = os.loadavg();
+  log(`acknowledgement: ${options.warmup} warm-up, then ${options.events} events at concurrency ${options.concurrency} in ${options.rounds} rounds…`);
+  const acknowledgement = await measureAcknowledgement(database, web, data, settings, log);
+  await web.stop();
+  web = null;
+  log('events → ledger:');
+  const ledger = await measureLedger(database, data, settings, log);
+  const load = { before: loadBefore.map(round1), after: os.loadavg().map(round1) };
+  const report = buildReport({
+    ranAt,
+    machine: describeMachine(),
+    versions: { agenda: packageVersion('agenda'), '@agendajs/mongo-backend': packageVersion('@agendajs/mongo-backend'), express: packageVersion('express') },
+    load,
+    server,
+    dataset: { events: options.events, warmup: options.warmup, accounts: options.accounts, eventType: 'invoice.finalized' },
+    settings,
+    acknowledgement,
+    ledger,
+  });
+  const markdown = formatReport(report);
+  log('');
+  log(markdown);
+
+  const full = options.events === FULL.events && options.concurrency === FULL.concurrency;
+  const out = options.out ?? (full ? path.join(repoRoot, 'bench', 'results', `webhooks-${localDate()}.json`) : null);
+  if (out === null) {
+    log('(not written: not the default size; pass --out file.json to keep it)');
+  } else {
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
+    log(`written: ${path.relative(process.cwd(), out)} and .md`);
+  }
+} catch (error) {
+  process.exitCode = 1;
+  process.stderr.write(`bench:webhooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+} finally {
+  await cleanUp();
+}
+// Agenda 6 leaves a timer per job run (its lock watchdog, lockLifetime / 2 = 5 min) that stop()
+// does not clear; without this the script would idle for minutes after its work is done.
+process.exit();

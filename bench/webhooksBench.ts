@@ -1,0 +1,508 @@
+/**
+ * Webhook ingestion and events-to-ledger, each against the raw driver doing the nearest equivalent
+ * work on the same database in the same run.
+ *
+ * 1. Acknowledgement. The real worker entry point (`worker/src/main.ts --role=web`, so no job
+ *    processing competes) runs as its own process, as in production. Signed `invoice.finalized`
+ *    events are POSTed over loopback at a fixed concurrency by a bounded keep-alive client; each
+ *    request's latency is recorded. Baseline: `insertOne` of the document the endpoint stores for
+ *    the event (same size, same indexes) at the same concurrency through the same loop. The run is
+ *    split into rounds that alternate which side goes first, so drift (the database growing, the
+ *    machine's other work) falls on both.
+ * 2. Events to ledger. The web process stops; a `jobs` process (in this process, with a fake
+ *    Stripe serving the tax rates) starts on the same database and drains the queue of stored
+ *    events into ledger entries through Agenda. Timed from the start of the service to the last
+ *    processed event. Baseline: `insertOne` of the ledger entry the worker books, one at a time
+ *    (what `LedgerRepository.append` does per entry), half before the drain and half after.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { BSON, type Collection, type Db, type Document } from 'mongodb';
+import { pino } from 'pino';
+import { loadConfig } from '../worker/src/config.js';
+import { findFreePort } from '../worker/src/db/network.js';
+import { workerJobs } from '../worker/src/jobs/index.js';
+import { PROCESS_STRIPE_EVENT } from '../worker/src/jobs/processStripeEvent.js';
+import type { JobDefinition } from '../worker/src/jobs/scheduler.js';
+import { repoRoot } from '../worker/src/paths.js';
+import { startService } from '../worker/src/service.js';
+import { signatureFor, TEST_WEBHOOK_SECRET } from '../test/support/stripeEvents.js';
+import type { BenchDatabase } from './lib/database.js';
+import { percentile, round } from './lib/stats.js';
+import { ledgerEntryDocument, storedEventDocument, type BenchEvent, type WebhookData } from './webhooksData.js';
+
+/** Issue 9's targets for these benchmarks, reported next to the figures (never asserted). */
+export const TARGETS = { ackShareOfRaw: 0.5, ackP99Ms: 25, ledgerShareOfRaw: 0.25 } as const;
+
+export interface WebhookSettings {
+  readonly concurrency: number;
+  readonly rounds: number;
+  readonly pollIntervalMs: number;
+  readonly logLevel: string;
+  /** Gives up waiting for the queue to drain after this long. */
+  readonly drainTimeoutMs: number;
+}
+
+/** Latencies of one side, in milliseconds, and its rate. */
+export interface LoadSummary {
+  readonly count: number;
+  readonly elapsedMs: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly mean: number;
+  readonly max: number;
+}
+
+export interface AckMeasurement {
+  readonly concurrency: number;
+  readonly rounds: number;
+  /** Every timed request, whatever it was answered. */
+  readonly webhook: LoadSummary;
+  /** Timed requests not answered 200 (Stripe would retry them; the benchmark delivers them again, untimed). */
+  readonly refused: {
+    readonly count: number;
+    readonly statuses: Readonly<Record<string, number>>;
+    readonly examples: ReadonlyArray<{ readonly eventId: string; readonly status: number; readonly body: string }>;
+    /** The web process's last error log lines. */
+    readonly serverErrors: readonly string[];
+  };
+  readonly raw: LoadSummary;
+  /** Webhook rate ÷ raw rate. */
+  readonly shareOfRaw: number;
+  /** Webhook p99 ÷ raw p99. */
+  readonly p99Ratio: number;
+  /** BSON size of the stored event (and of each raw document). */
+  readonly documentBytes: number;
+  readonly meetsTargets: { readonly shareOfRaw: boolean; readonly p99: boolean };
+}
+
+export interface LedgerMeasurement {
+  /** Events drained (the warm-up events included: they were queued too). */
+  readonly events: number;
+  /** False when the drain timeout passed first: the figures are then for the events processed by then. */
+  readonly completed: boolean;
+  /** Events processed within the time measured. */
+  readonly processed: number;
+  readonly entries: number;
+  /** From starting the jobs service to the last event processed (or to giving up). */
+  readonly drainMs: number;
+  readonly eventsPerSecond: number;
+  /** Until `startService` returned (connect, indexes, scheduler); the queue may already be draining. */
+  readonly startupMs: number;
+  /** Until the first handler began: Agenda locks due jobs one by one before it runs any. */
+  readonly firstJobMs: number | null;
+  /** Handler runs beyond one per event (a job locked twice). */
+  readonly extraRuns: number;
+  readonly failedRuns: number;
+  /** Per-event handler time (inside the job, without Agenda's locking and saving). */
+  readonly handlerMs: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
+  /** Events processed so far, every 5 s. */
+  readonly timeline: ReadonlyArray<{ readonly seconds: number; readonly processed: number }>;
+  readonly raw: LoadSummary;
+  /** Events per second ÷ raw inserts per second. */
+  readonly shareOfRaw: number;
+  readonly documentBytes: number;
+  readonly jobConcurrency: number;
+  readonly pollIntervalMs: number;
+  readonly meetsTargets: { readonly shareOfRaw: boolean };
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function summariseLoad(latencies: readonly number[], elapsedMs: number): LoadSummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    elapsedMs: round(elapsedMs),
+    perSecond: Math.round((sorted.length / elapsedMs) * 1000 * 10) / 10,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    mean: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
+    max: round(sorted[sorted.length - 1] as number),
+  };
+}
+
+/** Runs `operation(0..count-1)` with at most `concurrency` in flight; returns each call's latency and the wall time. */
+export async function runBounded(count: number, concurrency: number, operation: (index: number) => Promise<void>): Promise<{ latencies: number[]; elapsedMs: number }> {
+  const latencies: number[] = new Array<number>(count);
+  let next = 0;
+  const start = now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let index = next++; index < count; index = next++) {
+        const began = now();
+        await operation(index);
+        latencies[index] = now() - began;
+      }
+    }),
+  );
+  return { latencies, elapsedMs: now() - start };
+}
+
+/** A keep-alive HTTP client for one loopback origin, at most `sockets` connections. */
+export class WebhookClient {
+  private readonly agent: http.Agent;
+  private readonly target: URL;
+
+  constructor(baseUrl: string, sockets: number) {
+    this.target = new URL('/webhooks/stripe', baseUrl);
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(this.target.hostname)) throw new Error(`the benchmark only sends to loopback, not ${this.target.hostname}`);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  }
+
+  /** Delivers a signed event; resolves with the status and the body when it is not 200. */
+  deliver(event: BenchEvent): Promise<{ status: number; body: string }> {
+    const signature = signatureFor(event.body);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        this.target,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(event.body), 'Stripe-Signature': signature },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      request.setTimeout(30_000, () => request.destroy(new Error('webhook request timed out after 30 s')));
+      request.on('error', reject);
+      request.end(event.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface WebProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** The process's log lines at level error or above (pino's level 50), last ones last. */
+  errors(limit?: number): Promise<string[]>;
+  /** Stops the process and removes its log. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start -- --role=web` on the benchmark's database: its own process and event loop, as in
+ * production. Its log goes to a file (as to a log shipper), read only for errors. Ready once
+ * /readyz answers 200.
+ */
+export async function startWebProcess(database: BenchDatabase, settings: WebhookSettings): Promise<WebProcess> {
+  const port = await findFreePort();
+  const logDir = await mkdtemp(path.join(os.tmpdir(), 'exemptions-bench-webhooks-log-'));
+  const logFile = path.join(logDir, 'web.log');
+  const logHandle = await open(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/src/main.ts', '--role=web'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      MONGODB_URI: database.uri,
+      MONGODB_DB: database.db.databaseName,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: settings.logLevel,
+      JOB_POLL_INTERVAL_MS: String(settings.pollIntervalMs),
+      STRIPE_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
+    },
+    stdio: ['ignore', logHandle.fd, 'pipe'],
+  });
+  await logHandle.close();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const errors = async (limit = 5): Promise<string[]> => {
+    const text = await readFile(logFile, 'utf8').catch(() => '');
+    const lines = text.split('\n').filter((line) => /"level":(5|6)\d/.test(line));
+    return [...lines.slice(-limit), ...(stderr.trim() === '' ? [] : [stderr.trim()])];
+  };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    await rm(logDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  while (Date.now() < deadline && !exitedEarly) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) return { url, pid: child.pid ?? -1, errors, stop };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const said = (await errors()).join('\n');
+  await stop();
+  throw new Error(`the web process did not become ready${exitedEarly ? ` (it exited: ${said || 'no output'})` : ' within 60 s'}`);
+}
+
+/** A baseline document: string ids, as the worker's own collections use. */
+interface RawDocument extends Document {
+  _id: string;
+}
+
+/** A fresh collection with the same secondary indexes as `like`, so the baseline pays the same index upkeep. */
+async function rawCollection(db: Db, name: string, like: string): Promise<Collection<RawDocument>> {
+  const collection = db.collection<RawDocument>(name);
+  await collection.drop().catch(() => undefined);
+  await db.createCollection(name);
+  for (const index of await db.collection(like).listIndexes().toArray()) {
+    if (index.name === '_id_') continue;
+    await collection.createIndex(index.key as Document, { name: index.name as string });
+  }
+  return collection;
+}
+
+/** A delivery that did not get its 200, and what it got instead. */
+interface FailedDelivery {
+  readonly index: number;
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * One batch of deliveries on fresh keep-alive connections: a connection left idle while the raw
+ * side ran could reach the server's keep-alive timeout (5 s) just as a request goes out on it.
+ * A request that does not get a 200 is timed like the others and listed.
+ */
+async function ackSide(url: string, events: readonly BenchEvent[], concurrency: number): Promise<{ latencies: number[]; elapsedMs: number; failed: FailedDelivery[] }> {
+  const client = new WebhookClient(url, concurrency);
+  const failed: FailedDelivery[] = [];
+  try {
+    const result = await runBounded(events.length, concurrency, async (index) => {
+      const response = await client.deliver(events[index] as BenchEvent).catch((error: unknown) => ({ status: 0, body: error instanceof Error ? error.message : String(error) }));
+      if (response.status !== 200) failed.push({ index, status: response.status, body: response.body.slice(0, 300) });
+    });
+    return { ...result, failed };
+  } finally {
+    client.close();
+  }
+}
+
+/** Delivers failed events again, untimed, as Stripe would retry them, so the drain gets every event. */
+async function redeliver(url: string, events: readonly BenchEvent[], attempts = 5): Promise<void> {
+  let pending = [...events];
+  for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    const result = await ackSide(url, pending, 1);
+    pending = result.failed.map((failure) => pending[failure.index] as BenchEvent);
+  }
+  if (pending.length > 0) throw new Error(`${pending.length} events were still refused after ${attempts} redeliveries`);
+}
+
+async function rawSide(collection: Collection<RawDocument>, events: readonly BenchEvent[], concurrency: number, prefix: string): Promise<{ latencies: number[]; elapsedMs: number }> {
+  return runBounded(events.length, concurrency, async (index) => {
+    const event = events[index] as BenchEvent;
+    await collection.insertOne({ ...storedEventDocument(event, `${prefix}${event.id}`) });
+  });
+}
+
+/** Phase 1: webhook acknowledgement against raw inserts at the same concurrency. */
+export async function measureAcknowledgement(
+  database: BenchDatabase,
+  web: WebProcess,
+  data: WebhookData,
+  settings: WebhookSettings,
+  log: (line: string) => void = () => undefined,
+): Promise<AckMeasurement> {
+  const { concurrency, rounds } = settings;
+  const raw = await rawCollection(database.db, 'bench_raw_stripe_events', 'stripe_events');
+  const failures: Array<FailedDelivery & { eventId: string }> = [];
+  if (data.warmup.length > 0) {
+    const warm = await ackSide(web.url, data.warmup, concurrency);
+    await redeliver(web.url, warm.failed.map((failure) => data.warmup[failure.index] as BenchEvent));
+    await rawSide(raw, data.warmup, concurrency, 'warm_');
+  }
+  const webhookLatencies: number[] = [];
+  const rawLatencies: number[] = [];
+  let webhookMs = 0;
+  let rawMs = 0;
+  const size = Math.ceil(data.events.length / rounds);
+  for (let round = 0; round < rounds; round += 1) {
+    const chunk = data.events.slice(round * size, (round + 1) * size);
+    if (chunk.length === 0) break;
+    const sides = [
+      async () => {
+        const result = await ackSide(web.url, chunk, concurrency);
+        webhookLatencies.push(...result.latencies);
+        webhookMs += result.elapsedMs;
+        const refused = result.failed.map((failure) => ({ ...failure, eventId: (chunk[failure.index] as BenchEvent).id }));
+        failures.push(...refused);
+        await redeliver(web.url, refused.map((failure) => chunk[failure.index] as BenchEvent));
+        return `webhook ${Math.round((chunk.length / result.elapsedMs) * 1000)}/s${refused.length === 0 ? '' : ` (${refused.length} not 200, delivered again untimed)`}`;
+      },
+      async () => {
+        const result = await rawSide(raw, chunk, concurrency, 'raw_');
+        rawLatencies.push(...result.latencies);
+        rawMs += result.elapsedMs;
+        return `raw ${Math.round((chunk.length / result.elapsedMs) * 1000)}/s`;
+      },
+    ];
+    if (round % 2 === 1) sides.reverse();
+    const said = [];
+    for (const side of sides) said.push(await side());
+    log(`  round ${round + 1}/${rounds}: ${chunk.length} each, ${said.join(', ')}`);
+  }
+  const webhook = summariseLoad(webhookLatencies, webhookMs);
+  const rawSummary = summariseLoad(rawLatencies, rawMs);
+  const stored = await database.db.collection('stripe_events').findOne({ _id: data.events[0]?.id as never });
+  const shareOfRaw = Math.round((webhook.perSecond / rawSummary.perSecond) * 100) / 100;
+  const p99Ratio = Math.round((webhook.p99 / rawSummary.p99) * 100) / 100;
+  const statuses: Record<string, number> = {};
+  for (const failure of failures) statuses[String(failure.status)] = (statuses[String(failure.status)] ?? 0) + 1;
+  return {
+    concurrency,
+    rounds,
+    webhook,
+    refused: { count: failures.length, statuses, examples: failures.slice(0, 3).map(({ eventId, status, body }) => ({ eventId, status, body })), serverErrors: failures.length === 0 ? [] : await web.errors(5) },
+    raw: rawSummary,
+    shareOfRaw,
+    p99Ratio,
+    documentBytes: stored === null ? 0 : BSON.calculateObjectSize(stored),
+    meetsTargets: { shareOfRaw: shareOfRaw >= TARGETS.ackShareOfRaw, p99: webhook.p99 <= TARGETS.ackP99Ms },
+  };
+}
+
+/** Sequential inserts of the ledger entry's document under new ids: what `append` does per entry. */
+async function ledgerBaseline(collection: Collection<RawDocument>, template: Document, count: number, prefix: string): Promise<{ latencies: number[]; elapsedMs: number }> {
+  return runBounded(count, 1, async (index) => {
+    await collection.insertOne({ ...template, _id: `${prefix}${index}`, recordedAt: new Date() });
+  });
+}
+
+/** Discards log lines (the web process's go to /dev/null too): logging costs what it costs, nothing is printed. */
+const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+/** Phase 2: drain the queue of stored events into the ledger through Agenda, against sequential raw inserts. */
+export async function measureLedger(database: BenchDatabase, data: WebhookData, settings: WebhookSettings, log: (line: string) => void = () => undefined): Promise<LedgerMeasurement> {
+  const expected = new Set([...data.warmup, ...data.events].map((event) => event.id));
+  const events = database.db.collection('stripe_events');
+  const queued = await events.countDocuments({ enqueuedAt: { $ne: null } });
+  if (queued !== expected.size) throw new Error(`expected ${expected.size} queued events before the drain, found ${queued}`);
+
+  const template = await ledgerEntryDocument(data.events[0] as BenchEvent, data.stripe);
+  const raw = await rawCollection(database.db, 'bench_raw_ledger_entries', 'ledger_entries');
+  const half = Math.ceil(expected.size / 2);
+  log(`  raw baseline, first half: ${half} sequential inserts…`);
+  const before = await ledgerBaseline(raw, template, half, 'before_');
+
+  const runs = new Map<string, number>();
+  const handlerLatencies: number[] = [];
+  let failedRuns = 0;
+  let firstStart = Number.NaN;
+  let done: () => void = () => undefined;
+  const drained = new Promise<void>((resolve) => (done = resolve));
+  let lastDone = Number.NaN;
+  // The worker's own jobs, with the event handler timed: the service starts draining before
+  // startService returns, so listeners attached afterwards could miss the first jobs.
+  const jobs = (context: Parameters<typeof workerJobs>[0]): readonly JobDefinition[] =>
+    workerJobs(context).map((definition) =>
+      definition.name !== PROCESS_STRIPE_EVENT
+        ? definition
+        : {
+            ...definition,
+            handler: async (input, job) => {
+              const began = now();
+              if (Number.isNaN(firstStart)) firstStart = began;
+              try {
+                await definition.handler(input, job);
+              } catch (error) {
+                failedRuns += 1;
+                throw error;
+              }
+              const finished = now();
+              handlerLatencies.push(finished - began);
+              const { eventId } = input as { eventId: string };
+              runs.set(eventId, (runs.get(eventId) ?? 0) + 1);
+              if (runs.size === expected.size && Number.isNaN(lastDone)) {
+                lastDone = finished;
+                done();
+              }
+            },
+          },
+    );
+
+  const config = loadConfig({
+    MONGODB_URI: database.uri,
+    MONGODB_DB: database.db.databaseName,
+    PORT: '0',
+    LOG_LEVEL: settings.logLevel,
+    JOB_POLL_INTERVAL_MS: String(settings.pollIntervalMs),
+    STRIPE_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
+  });
+  log(`  draining ${expected.size} events (Agenda polling every ${settings.pollIntervalMs} ms)…`);
+  const started = now();
+  const service = await startService({ config, role: 'jobs', logger: pino({ level: settings.logLevel }, nowhere), stripe: data.stripe, jobs });
+  const startupMs = now() - started;
+  const timeline: Array<{ seconds: number; processed: number }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  const progress = setInterval(() => {
+    const seconds = Math.round((now() - started) / 1000);
+    timeline.push({ seconds, processed: runs.size });
+    if (timeline.length % 6 === 0) log(`    ${runs.size} of ${expected.size} processed after ${seconds} s (${failedRuns} failed runs so far)`);
+  }, 5_000);
+  let completed: boolean;
+  try {
+    completed = await Promise.race([
+      drained.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), settings.drainTimeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    clearInterval(progress);
+  }
+  const drainMs = completed ? lastDone - started : now() - started;
+  const processedInTime = runs.size;
+  if (!completed) log(`    gave up after ${(drainMs / 1000).toFixed(0)} s: ${processedInTime} of ${expected.size} processed`);
+  await service.stop();
+
+  const processed = await events.countDocuments({ processedAt: { $ne: null }, outcome: 'processed' });
+  const entries = await database.db.collection('ledger_entries').countDocuments();
+  // Exactly one entry per processed event, whatever ran twice.
+  if (entries !== processed || (completed && processed !== expected.size)) {
+    throw new Error(`after the drain: ${processed} of ${expected.size} events processed, ${entries} ledger entries (expected one per processed event)`);
+  }
+  const booked = await database.db.collection('ledger_entries').findOne({ _id: template._id as never });
+
+  log(`  raw baseline, second half: ${expected.size - half} sequential inserts…`);
+  const after = await ledgerBaseline(raw, template, expected.size - half, 'after_');
+  const rawSummary = summariseLoad([...before.latencies, ...after.latencies], before.elapsedMs + after.elapsedMs);
+  const eventsPerSecond = Math.round((processedInTime / drainMs) * 1000 * 10) / 10;
+  const shareOfRaw = Math.round((eventsPerSecond / rawSummary.perSecond) * 1000) / 1000;
+  const handlers = [...handlerLatencies].sort((a, b) => a - b);
+  const totalRuns = [...runs.values()].reduce((sum, count) => sum + count, 0);
+  return {
+    events: expected.size,
+    completed,
+    processed: processedInTime,
+    entries,
+    drainMs: round(drainMs),
+    eventsPerSecond,
+    startupMs: round(startupMs),
+    firstJobMs: Number.isNaN(firstStart) ? null : round(firstStart - started),
+    extraRuns: totalRuns - runs.size,
+    failedRuns,
+    handlerMs: handlers.length === 0 ? null : { p50: round(percentile(handlers, 50)), p95: round(percentile(handlers, 95)), p99: round(percentile(handlers, 99)) },
+    timeline,
+    raw: rawSummary,
+    shareOfRaw,
+    documentBytes: booked === null ? BSON.calculateObjectSize(template) : BSON.calculateObjectSize(booked),
+    jobConcurrency: workerJobs(service.context).find((job) => job.name === PROCESS_STRIPE_EVENT)?.concurrency ?? 5,
+    pollIntervalMs: settings.pollIntervalMs,
+    meetsTargets: { shareOfRaw: shareOfRaw >= TARGETS.ledgerShareOfRaw },
+  };
+}

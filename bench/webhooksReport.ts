@@ -1,0 +1,93 @@
+import type { ServerInfo } from './lib/database.js';
+import type { Machine } from './lib/environment.js';
+import { TARGETS, type AckMeasurement, type LedgerMeasurement, type LoadSummary, type WebhookSettings } from './webhooksBench.js';
+
+/** Everything one run found, as written to bench/results/webhooks-<date>.json. */
+export interface WebhookReport {
+  readonly benchmark: 'webhooks';
+  readonly ranAt: string;
+  readonly machine: Machine;
+  readonly versions: Readonly<Record<string, string>>;
+  /** The machine's load average (1, 5, 15 minutes) when measuring began and ended. */
+  readonly load: { readonly before: number[]; readonly after: number[] };
+  readonly server: ServerInfo;
+  readonly dataset: { readonly events: number; readonly warmup: number; readonly accounts: number; readonly eventType: 'invoice.finalized' };
+  readonly settings: WebhookSettings;
+  readonly targets: typeof TARGETS;
+  readonly acknowledgement: AckMeasurement;
+  readonly ledger: LedgerMeasurement;
+}
+
+export function buildReport(parts: Omit<WebhookReport, 'benchmark' | 'targets'>): WebhookReport {
+  return { benchmark: 'webhooks', targets: TARGETS, ...parts };
+}
+
+function ms(value: number): string {
+  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+function rate(value: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: value < 100 ? 1 : 0 });
+}
+
+function yesNo(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}
+
+function percent(share: number): string {
+  return share < 0.1 && share > 0 ? `${(share * 100).toFixed(1)}%` : `${Math.round(share * 100)}%`;
+}
+
+function row(what: string, side: LoadSummary): string {
+  return `| ${what} | ${side.count} | ${rate(side.perSecond)}/s | ${ms(side.p50)} | ${ms(side.p95)} | ${ms(side.p99)} | ${ms(side.max)} |`;
+}
+
+/** The results as Markdown: the summary line, the two comparisons, and what the drain did. */
+export function formatReport(report: WebhookReport): string {
+  const { machine, server, dataset, settings, acknowledgement: ack, ledger } = report;
+  const database =
+    server.product === 'ferretdb'
+      ? `FerretDB ${server.ferretdbVersion ?? '?'} (${server.handler ?? 'external'}${server.handler === null ? '' : ' handler'}, reports MongoDB ${server.version})`
+      : `MongoDB ${server.version}`;
+  const versions = Object.entries(report.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  const lines = [
+    `Webhooks, ${report.ranAt.slice(0, 10)}: ${dataset.events.toLocaleString('en-US')} signed \`${dataset.eventType}\` events (plus ${dataset.warmup} untimed warm-up events) for ${dataset.accounts} test-mode accounts, ` +
+      `one ledger entry each. Acknowledgement at concurrency ${ack.concurrency} in ${ack.rounds} rounds alternating which side goes first; ` +
+      `the web role runs as its own process (\`worker/src/main.ts --role=web\`, LOG_LEVEL=${settings.logLevel}), the bench client sends over loopback with keep-alive.`,
+    '',
+    `Database: ${database}. Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, mongodb driver ${machine.mongodbDriver}, ${versions}. ` +
+      `Load average ${report.load.before[0]} at the start, ${report.load.after[0]} at the end.`,
+    '',
+    '| Benchmark | Service | Raw baseline | Share of raw | Target | Met |',
+    '|---|--:|--:|--:|---|---|',
+    `| Webhook acknowledgement, rate | ${rate(ack.webhook.perSecond)} req/s | ${rate(ack.raw.perSecond)} inserts/s | ${percent(ack.shareOfRaw)} | ≥ ${percent(TARGETS.ackShareOfRaw)} of raw | ${yesNo(ack.meetsTargets.shareOfRaw)} |`,
+    `| Webhook acknowledgement, p99 | ${ms(ack.webhook.p99)} ms | ${ms(ack.raw.p99)} ms | ${ack.p99Ratio}× raw | ≤ ${TARGETS.ackP99Ms} ms | ${yesNo(ack.meetsTargets.p99)} |`,
+    `| Events → ledger (through Agenda)${ledger.completed ? '' : ', unfinished'} | ${rate(ledger.eventsPerSecond)} events/s | ${rate(ledger.raw.perSecond)} inserts/s | ${percent(ledger.shareOfRaw)} | ≥ ${percent(TARGETS.ledgerShareOfRaw)} of raw | ${yesNo(ledger.meetsTargets.shareOfRaw)} |`,
+    '',
+    `| Side | Calls | Rate | p50 ms | p95 ms | p99 ms | max ms |`,
+    '|---|--:|--:|--:|--:|--:|--:|',
+    row(`POST /webhooks/stripe (verify, store, enqueue, mark queued), ${ack.concurrency} in flight`, ack.webhook),
+    row(`raw \`insertOne\` of the stored event (${ack.documentBytes} B, same indexes), ${ack.concurrency} in flight`, ack.raw),
+    row(`raw \`insertOne\` of the ledger entry (${ledger.documentBytes} B, same indexes), one at a time`, ledger.raw),
+    '',
+    ...(ack.refused.count === 0
+      ? []
+      : [
+          `${ack.refused.count} of ${ack.webhook.count} timed webhook requests were **not answered 200** (${Object.entries(ack.refused.statuses)
+            .map(([status, times]) => `${times}× ${status === '0' ? 'no answer' : status}`)
+            .join(', ')}); they are in the figures as timed, and were delivered again untimed, as Stripe retries. ` +
+            `The web process logged: ${ack.refused.serverErrors.map((line) => `\`${line.slice(0, 400)}\``).join('; ') || '(nothing at error level)'}`,
+          '',
+        ]),
+    `Events → ledger: ${ledger.completed ? `${ledger.events.toLocaleString('en-US')} queued events drained` : `**did not finish**: ${ledger.processed.toLocaleString('en-US')} of ${ledger.events.toLocaleString('en-US')} queued events processed`} ` +
+      `into ${ledger.entries.toLocaleString('en-US')} ledger entries in ${(ledger.drainMs / 1000).toFixed(1)} s ` +
+      `by one \`jobs\` process (job concurrency ${ledger.jobConcurrency}, JOB_POLL_INTERVAL_MS=${ledger.pollIntervalMs}), timed from starting the service to the last event processed. ` +
+      `The service was up after ${ms(ledger.startupMs)} ms; ` +
+      `${ledger.firstJobMs === null ? 'no job began' : `the first job began after ${(ledger.firstJobMs / 1000).toFixed(1)} s (Agenda locks every due job, one query each, before it runs any)`}. ` +
+      `${ledger.handlerMs === null ? '' : `Per event, the handler took p50 ${ms(ledger.handlerMs.p50)} ms, p95 ${ms(ledger.handlerMs.p95)} ms, p99 ${ms(ledger.handlerMs.p99)} ms. `}` +
+      `${ledger.extraRuns} events ran more than once, ${ledger.failedRuns} runs failed (and were retried). The raw baseline ran half before and half after the drain.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
