@@ -50,7 +50,7 @@ const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [
   --accounts N        test-mode accounts the events are spread over (default 10)
   --poll-interval MS  JOB_POLL_INTERVAL_MS of the worker processes (default 1000, the worker's own default)
   --drain-timeout S   stop waiting for the ledger drain after S seconds and report what was processed by then (default 1800)
-  --log-level L       LOG_LEVEL of the worker processes; their logs are discarded (default info, the worker's own default)
+  --log-level L       LOG_LEVEL of the worker processes (default info, the worker's own default); the web process logs to a temporary file read only for errors
   --out file.json     where to write the results (default for ${FULL.events} events at concurrency ${FULL.concurrency}: bench/results/webhooks-<date>.json, and .md)`;
 
 function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {

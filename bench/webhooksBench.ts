@@ -64,6 +64,8 @@ export interface AckMeasurement {
   readonly rounds: number;
   /** Every timed request, whatever it was answered. */
   readonly webhook: LoadSummary;
+  /** Each side's rate in each round, in the order they ran: a rate that falls round after round grows with the data. */
+  readonly perRound: ReadonlyArray<{ readonly round: number; readonly side: 'webhook' | 'raw'; readonly perSecond: number }>;
   /** Timed requests not answered 200 (Stripe would retry them; the benchmark delivers them again, untimed). */
   readonly refused: {
     readonly count: number;
@@ -195,6 +197,18 @@ export interface WebProcess {
   stop(): Promise<void>;
 }
 
+/** A pino line as "message: error type: error message (code)", without the request's headers. */
+function describeLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: unknown; err?: { type?: unknown; message?: unknown; code?: unknown } };
+    const err = entry.err;
+    const error = err === undefined ? '' : `: ${String(err.type ?? 'Error')}: ${String(err.message ?? '')}${err.code === undefined ? '' : ` (code ${String(err.code)})`}`;
+    return `${String(entry.msg ?? '')}${error}`;
+  } catch {
+    return line.slice(0, 500);
+  }
+}
+
 /**
  * `npm start -- --role=web` on the benchmark's database: its own process and event loop, as in
  * production. Its log goes to a file (as to a log shipper), read only for errors. Ready once
@@ -227,7 +241,7 @@ export async function startWebProcess(database: BenchDatabase, settings: Webhook
   const errors = async (limit = 5): Promise<string[]> => {
     const text = await readFile(logFile, 'utf8').catch(() => '');
     const lines = text.split('\n').filter((line) => /"level":(5|6)\d/.test(line));
-    return [...lines.slice(-limit), ...(stderr.trim() === '' ? [] : [stderr.trim()])];
+    return [...lines.slice(-limit).map(describeLogLine), ...(stderr.trim() === '' ? [] : [stderr.trim()])];
   };
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -329,6 +343,7 @@ export async function measureAcknowledgement(
   }
   const webhookLatencies: number[] = [];
   const rawLatencies: number[] = [];
+  const perRound: Array<{ round: number; side: 'webhook' | 'raw'; perSecond: number }> = [];
   let webhookMs = 0;
   let rawMs = 0;
   const size = Math.ceil(data.events.length / rounds);
@@ -343,12 +358,14 @@ export async function measureAcknowledgement(
         const refused = result.failed.map((failure) => ({ ...failure, eventId: (chunk[failure.index] as BenchEvent).id }));
         failures.push(...refused);
         await redeliver(web.url, refused.map((failure) => chunk[failure.index] as BenchEvent));
+        perRound.push({ round: round + 1, side: 'webhook', perSecond: Math.round((chunk.length / result.elapsedMs) * 10_000) / 10 });
         return `webhook ${Math.round((chunk.length / result.elapsedMs) * 1000)}/s${refused.length === 0 ? '' : ` (${refused.length} not 200, delivered again untimed)`}`;
       },
       async () => {
         const result = await rawSide(raw, chunk, concurrency, 'raw_');
         rawLatencies.push(...result.latencies);
         rawMs += result.elapsedMs;
+        perRound.push({ round: round + 1, side: 'raw', perSecond: Math.round((chunk.length / result.elapsedMs) * 10_000) / 10 });
         return `raw ${Math.round((chunk.length / result.elapsedMs) * 1000)}/s`;
       },
     ];
@@ -368,6 +385,7 @@ export async function measureAcknowledgement(
     concurrency,
     rounds,
     webhook,
+    perRound,
     refused: { count: failures.length, statuses, examples: failures.slice(0, 3).map(({ eventId, status, body }) => ({ eventId, status, body })), serverErrors: failures.length === 0 ? [] : await web.errors(5) },
     raw: rawSummary,
     shareOfRaw,

@@ -72,6 +72,14 @@ export function formatReport(report: WebhookReport): string {
     row(`raw \`insertOne\` of the stored event (${ack.documentBytes} B, same indexes), ${ack.concurrency} in flight`, ack.raw),
     row(`raw \`insertOne\` of the ledger entry (${ledger.documentBytes} B, same indexes), one at a time`, ledger.raw),
     '',
+    `Rate per round (${ack.rounds} rounds of ${Math.ceil(ack.webhook.count / ack.rounds)}): webhook ${ack.perRound
+      .filter((r) => r.side === 'webhook')
+      .map((r) => rate(r.perSecond))
+      .join(', ')} req/s; raw ${ack.perRound
+      .filter((r) => r.side === 'raw')
+      .map((r) => rate(r.perSecond))
+      .join(', ')} inserts/s.`,
+    '',
     ...(ack.refused.count === 0
       ? []
       : [
