@@ -18,12 +18,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
 import { localDate } from './lib/environment.js';
 import { REPROCESS_BATCH } from '../worker/src/jobs/reprocessRun.js';
-import { measureSize, type SizeResult } from './reprocessBench.js';
+import { measureSize, seedLedger, type SizeResult } from './reprocessBench.js';
 import { estimate, formatReport, type ReprocessReport, type SkippedSize } from './reprocessReport.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
@@ -50,6 +51,10 @@ const optionsSchema = z.object({
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level: expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
   out: z.string().min(1).optional(),
   child: z.boolean().default(false),
+  seed: z.boolean().default(false),
+  uri: z.string().min(1).optional(),
+  db: z.string().min(1).optional(),
+  now: z.iso.datetime().optional(),
   result: z.string().min(1).optional(),
   help: z.boolean().optional(),
 });
@@ -91,6 +96,10 @@ function parseOptions(argv: string[]): Options {
       'log-level': { type: 'string' },
       out: { type: 'string' },
       child: { type: 'boolean' },
+      seed: { type: 'boolean' },
+      uri: { type: 'string' },
+      db: { type: 'string' },
+      now: { type: 'string' },
       result: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -99,7 +108,9 @@ function parseOptions(argv: string[]): Options {
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
   if (parsed.data['fit-minutes'] > parsed.data['max-minutes']) throw new Error('--fit-minutes must not exceed --max-minutes');
+  // Internal modes: --child measures one size; --seed seeds one size's ledger for it.
   if (parsed.data.child && (parsed.data.result === undefined || parsed.data.transactions.length !== 1)) throw new Error('--child needs one --transactions size and --result');
+  if (parsed.data.seed && [parsed.data.uri, parsed.data.db, parsed.data.now, parsed.data.result].includes(undefined)) throw new Error('--seed needs --uri, --db, --now and --result');
   return parsed.data;
 }
 
@@ -341,7 +352,23 @@ async function runParent(opts: Options): Promise<void> {
   if (failed.length > 0 || results.some((result) => !result.checks.ok)) process.exitCode = 1;
 }
 
-if (options.child) await runChild(options);
+/** Seeds one size's ledger, in a process of its own (see `seedLedger`). */
+async function runSeed(opts: Options): Promise<void> {
+  const transactions = opts.transactions[0] as number;
+  const client = await MongoClient.connect(opts.uri as string, { appName: 'exemptions-bench-reprocess-seed' });
+  try {
+    const result = await seedLedger(client.db(opts.db), transactions, opts.batch, new Date(opts.now as string), (line) => log(`[${transactions.toLocaleString('en-US')}] ${line}`));
+    writeFileSync(opts.result as string, JSON.stringify(result));
+  } catch (error) {
+    process.exitCode = 1;
+    process.stderr.write(`seeding failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  } finally {
+    await client.close();
+  }
+}
+
+if (options.seed) await runSeed(options);
+else if (options.child) await runChild(options);
 else await runParent(options);
 // Agenda 6 leaves a timer per job run (its lock watchdog) that stop() does not clear.
 process.exit();

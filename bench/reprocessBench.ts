@@ -23,18 +23,21 @@
  * of each window), for this process and for the FerretDB server we started; heapUsed sampled every
  * 50 ms (a sample cannot see inside a long synchronous stretch, so the heap figure is a floor).
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { entriesForInvoice, ledgerContext, type InvoiceFactsInput } from '@exemptions/shared';
-import { BSON, type Document, type MongoClient } from 'mongodb';
+import { BSON, type Db, type Document, type MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { ApiClient, TEST_APP_SECRET } from '../test/support/api.js';
 import { FakeStripe } from '../test/support/fakeStripe.js';
 import { loadConfig } from '../worker/src/config.js';
 import { SYNC_CUSTOMER_COVERAGE } from '../worker/src/jobs/syncCustomerCoverage.js';
 import { LedgerRepository } from '../worker/src/ledger/ledgerRepository.js';
+import { repoRoot } from '../worker/src/paths.js';
 import { ReprocessRunRepository, type ReprocessRun } from '../worker/src/reprocess/runRepository.js';
 import { startService, type RunningService } from '../worker/src/service.js';
 import type { Tenant } from '../worker/src/tenancy.js';
@@ -401,12 +404,70 @@ function fit(points: readonly Decile[]): { fixedMs: number; perThousandEntriesMs
 
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
+export interface SeedResult {
+  readonly ms: number;
+  readonly batches: number;
+  /** BSON size of one seeded entry. */
+  readonly documentBytes: number;
+}
+
+/**
+ * The seeded ledger: one original entry per transaction for the benchmark's customer, made by the
+ * ledger's own `entriesForInvoice` as if booked before any period was filed, stored in the shape
+ * `LedgerRepository.append` stores, with `insertMany` in batches. Only the insertMany calls are timed.
+ */
+export async function seedLedger(db: Db, transactions: number, batch: number, now: Date, log: (line: string) => void = () => undefined): Promise<SeedResult> {
+  const months = calendar(now);
+  const context = ledgerContext({ timeZone: 'UTC', today: now.toISOString().slice(0, 10) });
+  const ledger = db.collection<Document>('ledger_entries');
+  let ms = 0;
+  let batches = 0;
+  let documentBytes = 0;
+  for (let start = 0; start < transactions; start += batch) {
+    const documents: Document[] = [];
+    for (let i = start; i < Math.min(transactions, start + batch); i += 1) {
+      for (const { id, ...entry } of entriesForInvoice({ invoice: sale(i, months), certificates: [], eventId: `evt_bench_${i}` }, context)) {
+        documents.push({ _id: id, accountId: MERCHANT.accountId, livemode: MERCHANT.livemode, ...entry, recordedAt: now });
+      }
+    }
+    if (start === 0) documentBytes = BSON.calculateObjectSize(documents[0] as Document);
+    const began = performance.now();
+    await ledger.insertMany(documents);
+    ms += performance.now() - began;
+    batches += 1;
+    if (batches % 20 === 0) log(`  ${Math.min(transactions, start + batch).toLocaleString('en-US')} seeded`);
+  }
+  return { ms: Math.round(ms), batches, documentBytes };
+}
+
+/** Runs `seedLedger` in a child process (bench/reprocess.ts --seed) against the same server and database. */
+function seedInOwnProcess(database: BenchDatabase, transactions: number, batch: number, now: Date): Promise<SeedResult> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'exemptions-bench-reprocess-seed-'));
+  const resultFile = path.join(folder, 'seed.json');
+  const args = ['--import', 'tsx', path.join(repoRoot, 'bench', 'reprocess.ts'), '--seed', '--uri', database.uri, '--db', database.db.databaseName];
+  args.push('--transactions', String(transactions), '--batch', String(batch), '--now', now.toISOString(), '--result', resultFile);
+  return new Promise<SeedResult>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
+    child.once('exit', (code, signal) => {
+      try {
+        if (code !== 0) throw new Error(`the seeding process exited with ${signal ?? code}`);
+        resolve(JSON.parse(readFileSync(resultFile, 'utf8')) as SeedResult);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
 /** Seeds, runs and measures one size; the caller owns the database. */
 export async function measureSize(database: BenchDatabase, settings: SizeSettings, log: (line: string) => void): Promise<SizeResult> {
   const { transactions: n, batch } = settings;
   const ranAt = new Date().toISOString();
   const loadBefore = os.loadavg();
-  const months = calendar(new Date());
+  const now = new Date();
+  const months = calendar(now);
   const stripe = new FakeStripe().addCustomer(MERCHANT, { id: CUSTOMER, name: 'Bench Buyer', address: { country: 'US', state: 'TX' } });
   const config = loadConfig({
     MONGODB_URI: `${database.uri.replace(/\/$/, '')}/?monitorCommands=true`,
@@ -433,30 +494,11 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     });
     if (created.status !== 201) throw new Error(`creating the certificate answered ${created.status}: ${JSON.stringify(created.body)}`);
 
-    // Seeding: the ledger's own entries, booked before any period was filed; insertMany in batches.
-    log(`seeding ${n.toLocaleString('en-US')} transactions (insertMany, ${batch} per batch)…`);
-    const context = ledgerContext({ timeZone: 'UTC', today: new Date().toISOString().slice(0, 10) });
+    // Seeding, in a process of its own so that this one's memory is not left holding its garbage.
+    log(`seeding ${n.toLocaleString('en-US')} transactions (insertMany, ${batch} per batch, in a separate process)…`);
+    const seeded = await seedInOwnProcess(database, n, batch, now);
     const ledger = database.db.collection<Document>('ledger_entries');
-    const recordedAt = new Date();
-    let seedMs = 0;
-    let batches = 0;
-    let seedBytes = 0;
-    for (let start = 0; start < n; start += batch) {
-      const documents: Document[] = [];
-      for (let i = start; i < Math.min(n, start + batch); i += 1) {
-        for (const { id, ...entry } of entriesForInvoice({ invoice: sale(i, months), certificates: [], eventId: `evt_bench_${i}` }, context)) {
-          // The shape LedgerRepository.append stores.
-          documents.push({ _id: id, accountId: MERCHANT.accountId, livemode: MERCHANT.livemode, ...entry, recordedAt });
-        }
-      }
-      if (start === 0) seedBytes = BSON.calculateObjectSize(documents[0] as Document);
-      const began = performance.now();
-      await ledger.insertMany(documents);
-      seedMs += performance.now() - began;
-      batches += 1;
-      if (batches % 20 === 0) log(`  ${Math.min(n, start + batch).toLocaleString('en-US')} seeded`);
-    }
-    log(`seeded in ${(seedMs / 1000).toFixed(1)} s (${perSecond(n, seedMs)} docs/s; not measured as throughput)`);
+    log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s (${perSecond(n, seeded.ms)} docs/s; not measured as throughput)`);
     const filingStarted = performance.now();
     for (const key of months.filed) await service.context.filing.file(MERCHANT, JURISDICTION, key, { type: 'user', id: 'usr_bench' }, new Date());
     const filingMs = performance.now() - filingStarted;
@@ -631,7 +673,7 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
         currentPeriod: months.current,
         jurisdiction: JURISDICTION,
       },
-      seeding: { ms: Math.round(seedMs), entries: n, batches, filingMs: Math.round(filingMs), documentBytes: seedBytes },
+      seeding: { ms: seeded.ms, entries: n, batches: seeded.batches, filingMs: Math.round(filingMs), documentBytes: seeded.documentBytes },
       startRequest: {
         ms: Math.round(startRequestMs),
         dbMs: Math.round(totalMs(recorder.stats.startRequest)),

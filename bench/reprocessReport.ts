@@ -82,6 +82,52 @@ export function estimate(from: SizeResult, transactions: number, planFrom: SizeR
   };
 }
 
+/**
+ * A complete run of a size measured only in part, projected from what was measured: its own
+ * planning time, the largest complete run's per-transaction cost apart from the per-invoice read,
+ * and the per-invoice read as a linear function of the ledger size, fitted over the reads timed
+ * after every run (each taken in a few seconds, so the machine's load drifts less within a point
+ * than within a long run's deciles).
+ */
+export function projectComplete(sizes: readonly SizeResult[]): {
+  readonly from: number;
+  readonly otherMs: number;
+  readonly readFixedMs: number;
+  readonly readPerEntryMs: number;
+  readonly points: number;
+  runMs(size: SizeResult): number;
+} | null {
+  const complete = sizes.filter((s) => s.settings.stopAfter === 'complete');
+  const largest = complete.at(-1);
+  if (largest === undefined || sizes.length < 2) return null;
+  const find = largest.profile.transactions.find((stat) => stat.command === 'find ledger_entries');
+  const otherMs = Math.max(0, largest.profile.perTransaction.wallMs - (find?.meanMs ?? 0));
+  const xs = sizes.map((s) => s.perInvoiceRead.ledgerSize);
+  const ys = sizes.map((s) => s.perInvoiceRead.meanMs);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * ((ys[i] as number) - my);
+    sxx += (x - mx) ** 2;
+  });
+  const readPerEntryMs = sxx === 0 ? 0 : Math.max(0, sxy / sxx);
+  const readFixedMs = Math.max(0, my - readPerEntryMs * mx);
+  return {
+    from: largest.dataset.transactions,
+    otherMs,
+    readFixedMs,
+    readPerEntryMs,
+    points: xs.length,
+    runMs(size: SizeResult): number {
+      const n = size.dataset.transactions;
+      const ledgerSum = n * n + n * (n - 1); // Σ (N + 2i), i < N
+      return Math.round(size.run.planMs + n * (otherMs + readFixedMs) + readPerEntryMs * ledgerSum);
+    },
+  };
+}
+
 function commandTable(stats: readonly CommandStat[], limit = 12): string[] {
   const lines = ['| command | calls | per transaction | mean ms | total s |', '|---|---:|---:|---:|---:|'];
   for (const stat of stats.slice(0, limit)) {
@@ -132,17 +178,26 @@ export function formatReport(report: ReprocessReport): string {
   if (report.skipped.length > 0 || partial.length > 0) {
     lines.push('## Sizes too slow to run in full on this server');
     lines.push('');
-    lines.push('| transactions | estimated complete run | measured: start request | job planning | transactions done before the cancel | per-invoice read, measured (fitted cost per transaction there) | raw insertMany docs/s |');
+    const projection = projectComplete(report.sizes);
+    lines.push('| transactions | complete run, projected from the measurements | measured: start request | job planning | transactions done before the cancel | per-invoice read at the end | raw insertMany docs/s |');
     lines.push('|---:|---:|---:|---:|---:|---:|---:|');
     for (const skipped of report.skipped) {
       const size = partial.find((s) => s.dataset.transactions === skipped.transactions);
       const done = size === undefined ? '–' : size.run.processed === 0 ? '0 (cancelled at the first checkpoint)' : `${size.run.processed} in ${seconds(size.run.transactionsMs)} (${size.profile.perTransaction.wallMs.toFixed(0)} ms each)`;
+      const projected = size === undefined || projection === null ? null : projection.runMs(size);
       lines.push(
-        `| ${count(skipped.transactions)} | ${duration(skipped.estimate.runMs)} (with setup ${duration(skipped.estimate.totalMs)}) | ${size === undefined ? '–' : seconds(size.startRequest.ms)} | ${size === undefined ? '–' : seconds(size.run.planMs)} | ${done} | ${size === undefined ? '–' : `${size.perInvoiceRead.meanMs.toFixed(0)} ms on ${count(size.perInvoiceRead.ledgerSize)} entries`} (${count(skipped.estimate.perTransactionAtStartMs)} ms) | ${size === undefined ? '–' : rate(size.baseline.insertMany.documentsPerSecond)} |`,
+        `| ${count(skipped.transactions)} | ${projected === null ? '–' : `**${duration(projected)}**`} | ${size === undefined ? '–' : seconds(size.startRequest.ms)} | ${size === undefined ? '–' : seconds(size.run.planMs)} | ${done} | ${size === undefined ? '–' : `${size.perInvoiceRead.meanMs.toFixed(0)} ms on ${count(size.perInvoiceRead.ledgerSize)} entries`} | ${size === undefined ? '–' : rate(size.baseline.insertMany.documentsPerSecond)} |`,
+      );
+    }
+    if (projection !== null) {
+      lines.push('');
+      lines.push(
+        `Projection: the job's planning as measured at that size, plus per transaction ${projection.otherMs.toFixed(1)} ms of everything but the per-invoice read (measured in the complete ${count(projection.from)} run) and the read itself, ` +
+          `${projection.readFixedMs.toFixed(0)} ms + ${(projection.readPerEntryMs * 1000).toFixed(0)} ms per 1,000 ledger entries (least squares over the per-invoice reads timed after every run, ${projection.points} points), summed over the ledger as the run grows it (N + 2i entries for the i-th transaction).`,
       );
     }
     lines.push('');
-    for (const skipped of report.skipped) lines.push(`- **${count(skipped.transactions)}.** ${skipped.reason} Estimated ${skipped.estimate.basis}.`);
+    for (const skipped of report.skipped) lines.push(`- **${count(skipped.transactions)}.** ${skipped.reason} That estimate, made before the size ran, was ${skipped.estimate.basis}.`);
     lines.push('');
     lines.push(
       'These runs are the real thing up to a point: seeded the same way, started through the API, planned by the job, then cancelled through the API (`POST /reprocess/:id/cancel`), so the job stops at its checkpoint. ' +
@@ -152,11 +207,13 @@ export function formatReport(report: ReprocessReport): string {
   }
   lines.push('## Memory');
   lines.push('');
-  lines.push('| transactions | part run | peak RSS: start request | peak RSS: job | peak heapUsed: job (sampled) | database server peak RSS: job |');
+  lines.push('| transactions | part run | RSS: start request, before → peak | RSS: job, before → peak | heapUsed peak, sampled: start request / job | database server peak RSS: start request / job |');
   lines.push('|---:|---|---:|---:|---:|---:|');
   for (const size of report.sizes) {
+    const { startRequest: a, run: b } = size.memory;
+    const server = (value: number | null): string => (value === null ? '–' : `${value}`);
     lines.push(
-      `| ${count(size.dataset.transactions)} | ${mode(size)} | ${size.memory.startRequest.peakRssMiB} MiB | ${size.memory.run.peakRssMiB} MiB | ${size.memory.run.peakHeapUsedMiB} MiB | ${size.memory.run.serverPeakRssMiB === null ? '–' : `${size.memory.run.serverPeakRssMiB} MiB`} |`,
+      `| ${count(size.dataset.transactions)} | ${mode(size)} | ${a.rssStartMiB} → **${a.peakRssMiB}** MiB | ${b.rssStartMiB} → **${b.peakRssMiB}** MiB | ${a.peakHeapUsedMiB} / ${b.peakHeapUsedMiB} MiB | ${server(a.serverPeakRssMiB)} / ${server(b.serverPeakRssMiB)} MiB |`,
     );
   }
   lines.push('');
