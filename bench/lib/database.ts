@@ -18,7 +18,7 @@ export interface ServerInfo {
   readonly version: string;
   readonly ferretdbVersion: string | null;
   /** FerretDB's storage handler when we started it ourselves (the same flags as `npm start`). */
-  readonly handler: 'sqlite' | null;
+  readonly handler: 'postgresql' | 'sqlite' | null;
 }
 
 export interface BenchDatabase {
@@ -62,7 +62,7 @@ export async function openBenchDatabase(benchmark: string): Promise<BenchDatabas
       provisioned: local.kind,
       version: String(build.version),
       ferretdbVersion,
-      handler: local.kind === 'ferretdb' ? 'sqlite' : null,
+      handler: local.kind === 'ferretdb-postgresql' ? 'postgresql' : local.kind === 'ferretdb-sqlite' ? 'sqlite' : null,
     };
     return { uri: local.uri, client, db: client.db(name), server, close };
   } catch (error) {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger.js';
 import { spawnGuarded } from './guardedProcess.js';
@@ -14,8 +15,17 @@ const run = promisify(execFile);
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
 
+/**
+ * Our patch to FerretDB's PostgreSQL handler (docs/ferretdb.md): a GIN index per indexed field, so
+ * the filters it pushes down (`_jsonb->'field' @> value`) use an index instead of scanning the table;
+ * and no push-down of dotted keys, which made updates miss documents matched through an array.
+ * The suffix names the patch level, so a cached binary built without it is rebuilt.
+ */
+const POSTGRESQL_PATCH = fileURLToPath(new URL('./ferretdb-postgresql.patch', import.meta.url));
+const BUILD = `${FERRETDB_VERSION}-pg2`;
+
 export function ferretDbBinaryPath(cacheDir: string): string {
-  return path.join(cacheDir, 'bin', `ferretdb-${FERRETDB_VERSION}`);
+  return path.join(cacheDir, 'bin', `ferretdb-${BUILD}`);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -50,6 +60,7 @@ export async function ensureFerretDbBinary(cacheDir: string, goBinary: string | 
     await chmod(source, 0o755);
     await run('chmod', ['-R', 'u+w', source]);
     await writeFile(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await run('patch', ['-p1', '--forward', '--silent', '-i', POSTGRESQL_PATCH], { cwd: source });
     await mkdir(path.dirname(binary), { recursive: true });
     const partial = `${binary}.${process.pid}.partial`;
     await run(goBinary, ['build', '-buildvcs=false', '-trimpath', '-o', partial, './cmd/ferretdb'], {
@@ -65,16 +76,20 @@ export async function ensureFerretDbBinary(cacheDir: string, goBinary: string | 
   }
 }
 
-export async function startFerretDb(binary: string, dataDir: string, logger: Logger): Promise<LocalServer> {
+/** The storage FerretDB translates to: a PostgreSQL we started (indexed), or SQLite files (no index use at all). */
+export type FerretDbStorage = { readonly handler: 'postgresql'; readonly url: string } | { readonly handler: 'sqlite' };
+
+export async function startFerretDb(binary: string, dataDir: string, storage: FerretDbStorage, logger: Logger): Promise<LocalServer> {
   const dir = path.join(dataDir, 'ferretdb');
   await mkdir(dir, { recursive: true });
   const port = await findFreePort();
   const debugPort = await findFreePort();
+  const handler =
+    storage.handler === 'postgresql' ? ['--handler=postgresql', `--postgresql-url=${storage.url}`] : ['--handler=sqlite', `--sqlite-url=file:${dir}/`];
   const child = spawnGuarded(
     binary,
     [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      ...handler,
       `--state-dir=${dir}`,
       `--listen-addr=127.0.0.1:${port}`,
       `--debug-addr=127.0.0.1:${debugPort}`,
@@ -87,5 +102,5 @@ export async function startFerretDb(binary: string, dataDir: string, logger: Log
     await child.stop();
     throw new Error(`FerretDB did not start on port ${port}:\n${child.outputTail()}`);
   }
-  return { kind: 'ferretdb', uri: `mongodb://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.stop() };
+  return { kind: `ferretdb-${storage.handler}`, uri: `mongodb://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.stop() };
 }
