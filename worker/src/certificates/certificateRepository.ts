@@ -10,6 +10,7 @@ import {
 } from '@exemptions/shared';
 import type { Collection, Db, Filter, Sort } from 'mongodb';
 import { isDuplicateKeyError } from '../db/connect.js';
+import { withConditions } from '../db/filters.js';
 import { ensureIndexes } from '../db/indexes.js';
 import { tenantFilter, type Tenant } from '../tenancy.js';
 import { fromDocument, storedStatus, toDocument, type CertificateDocument, type CustomerSummary, type StatusBasis } from './certificateDocument.js';
@@ -228,7 +229,12 @@ export class CertificateRepository {
   }
 
   async search(tenant: Tenant, search: CertificateSearch, basis: StatusBasis): Promise<SearchPage> {
-    const conditions: Filter<CertificateDocument>[] = [tenantFilter(tenant)];
+    const equalities: Filter<CertificateDocument> = {
+      ...tenantFilter(tenant),
+      ...(search.reason === undefined ? {} : { reason: search.reason }),
+      ...(search.customerId === undefined ? {} : { customerId: search.customerId }),
+    } as Filter<CertificateDocument>;
+    const conditions: Filter<CertificateDocument>[] = [];
     if (search.q !== undefined && search.q !== '') {
       const prefix = new RegExp(`^${escapeRegex(search.q.toLowerCase())}`);
       conditions.push({ $or: [{ 'search.name': prefix }, { 'search.email': prefix }, { 'search.customerId': prefix }] });
@@ -238,8 +244,6 @@ export class CertificateRepository {
       conditions.push(statusFilter(search.status));
     }
     if (search.jurisdiction !== undefined) conditions.push({ 'jurisdictions.code': search.jurisdiction });
-    if (search.reason !== undefined) conditions.push({ reason: search.reason } as Filter<CertificateDocument>);
-    if (search.customerId !== undefined) conditions.push({ customerId: search.customerId });
 
     const ascending = search.sort === 'expiration';
     const keyField = ascending ? 'sortExpiry' : 'updatedAt';
@@ -250,7 +254,7 @@ export class CertificateRepository {
     }
     const sort: Sort = ascending ? { sortExpiry: 1, _id: 1 } : { updatedAt: -1, _id: -1 };
     const documents = await this.certificates
-      .find({ $and: conditions })
+      .find(withConditions(equalities, conditions))
       .sort(sort)
       .limit(search.limit + 1)
       .toArray();

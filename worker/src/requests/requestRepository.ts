@@ -1,6 +1,7 @@
 import { openRequestStatuses, type RequestStatus } from '@exemptions/shared';
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '../db/connect.js';
+import { withConditions } from '../db/filters.js';
 import { ensureIndexes } from '../db/indexes.js';
 import { tenantFilter, type Tenant } from '../tenancy.js';
 import {
@@ -91,8 +92,11 @@ export class RequestRepository {
   }
 
   async list(tenant: Tenant, query: RequestListQuery): Promise<{ items: RequestDocument[]; hasMore: boolean }> {
-    const base: Filter<RequestDocument>[] = [tenantFilter(tenant)];
-    if (query.customerId !== undefined) base.push({ customerId: query.customerId });
+    const equalities: Filter<RequestDocument> = {
+      ...tenantFilter(tenant),
+      ...(query.customerId === undefined ? {} : { customerId: query.customerId }),
+    };
+    const base: Filter<RequestDocument>[] = [];
     // A stored status may be behind its claims, so the query takes every status that can
     // reconcile into the one asked for, and the exact filter runs after reconciling.
     if (query.status !== undefined) base.push({ status: { $in: [...storedStatusesFor(query.status)] } });
@@ -102,7 +106,7 @@ export class RequestRepository {
     let after = query.after;
     for (;;) {
       const batch = await this.requests
-        .find({ $and: [...base, ...(after === undefined ? [] : [afterFilter(after)])] })
+        .find(withConditions(equalities, [...base, ...(after === undefined ? [] : [afterFilter(after)])]))
         .sort({ createdAt: -1, _id: -1 })
         .limit(batchSize)
         .toArray();
@@ -120,6 +124,13 @@ export class RequestRepository {
     const documents = await this.requests.find({ ...tenantFilter(tenant), customerId, status: { $in: ['sent', 'opened', 'submitted', 'expired', 'cancelled'] } }).toArray();
     const reconciled = await this.reconcile(documents);
     return reconciled.filter((r) => (openRequestStatuses as readonly string[]).includes(r.status));
+  }
+
+  /** Requests waiting on the customer or the reviewer (sent, opened or submitted), as reconciled with their claims. */
+  async waiting(tenant: Tenant): Promise<RequestDocument[]> {
+    // An expired one too: a submission claimed just before the daily job expired it reconciles to submitted.
+    const documents = await this.requests.find({ ...tenantFilter(tenant), status: { $in: [...openRequestStatuses, 'expired'] } }).toArray();
+    return (await this.reconcile(documents)).filter((r) => (openRequestStatuses as readonly string[]).includes(r.status));
   }
 
   async countSubmitted(tenant: Tenant): Promise<number> {
