@@ -8,13 +8,14 @@ import type { Document } from 'mongodb';
  * engine) whose stages name the index (IXSCAN). FerretDB v1 on SQLite answers with SQLite's
  * `EXPLAIN QUERY PLAN` rows (`queryPlanner.Plan`, "SCAN <table>" or "SEARCH <table> USING INDEX …")
  * and three flags saying which parts of the query it handed to SQLite (filter, sort, limit);
- * everything else it evaluates itself over every document SQLite returns.
+ * everything else it evaluates itself over every document SQLite returns. On PostgreSQL it answers
+ * with PostgreSQL's JSON plan tree (`queryPlanner.Plan` an object: `Node Type`, `Index Name`, `Plans`).
  */
 export interface PlanSummary {
   readonly indexUsed: boolean;
   readonly indexes: string[];
   readonly plan: string;
-  /** FerretDB only: which parts of the query SQLite evaluated. */
+  /** FerretDB only: which parts of the query its storage (SQLite or PostgreSQL) evaluated. */
   readonly pushdown: { filter: boolean; sort: boolean; limit: boolean } | null;
 }
 
@@ -52,8 +53,30 @@ function summariseMongoDb(explain: Document): PlanSummary {
 
 const SQLITE_INDEX = /USING (?:COVERING )?INDEX (\S+)|USING (?:INTEGER )?PRIMARY KEY/;
 
+/** PostgreSQL's plan nodes, root first, each with its index when it has one. */
+function postgresNodes(node: unknown, into: Array<{ type: string; index: string | null }> = []): Array<{ type: string; index: string | null }> {
+  if (!isDocument(node)) return into;
+  into.push({ type: String(node['Node Type']), index: typeof node['Index Name'] === 'string' ? node['Index Name'] : null });
+  if (Array.isArray(node.Plans)) for (const child of node.Plans) postgresNodes(child, into);
+  return into;
+}
+
+function pushdownOf(explain: Document): PlanSummary['pushdown'] {
+  return { filter: explain.filterPushdown === true, sort: explain.sortPushdown === true, limit: explain.limitPushdown === true };
+}
+
 function summariseFerretDb(explain: Document): PlanSummary {
   const planner = isDocument(explain.queryPlanner) ? explain.queryPlanner : {};
+  if (isDocument(planner.Plan)) {
+    const nodes = postgresNodes(planner.Plan);
+    const indexes = [...new Set(nodes.flatMap((n) => (n.index === null ? [] : [n.index])))];
+    return {
+      indexUsed: indexes.length > 0,
+      indexes,
+      plan: nodes.map((n) => (n.index === null ? n.type : `${n.type}(${n.index})`)).join(' <- '),
+      pushdown: pushdownOf(explain),
+    };
+  }
   const rows = Array.isArray(planner.Plan) ? planner.Plan.map(String) : [];
   // Each row reads "id=2 parent=0 notused=0 detail=SCAN <table>"; the detail is what SQLite does.
   const details = rows.map((row) => row.replace(/^.*?detail=/, ''));
@@ -65,7 +88,7 @@ function summariseFerretDb(explain: Document): PlanSummary {
     indexUsed: indexes.length > 0,
     indexes,
     plan: details.join('; ') || '(no plan rows)',
-    pushdown: { filter: explain.filterPushdown === true, sort: explain.sortPushdown === true, limit: explain.limitPushdown === true },
+    pushdown: pushdownOf(explain),
   };
 }
 
