@@ -8,7 +8,9 @@ import path from 'node:path';
 import { buildSync } from 'esbuild';
 
 const repoRoot = path.resolve(__dirname, '../..');
-const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'stripe-app.json'), 'utf8')) as { ui_extension: { views: { component: string }[] } };
+/** The app's folder, as the Stripe CLI sees it: the manifest, with the views under src/views beside it. */
+const appDir = path.join(repoRoot, 'stripe-app');
+const manifest = JSON.parse(readFileSync(path.join(appDir, 'stripe-app.json'), 'utf8')) as { ui_extension: { views: { component: string }[] } };
 
 /**
  * Minified bytes per view. Today a view is about 240 KB, of which zod and luxon (brought in by
@@ -18,7 +20,7 @@ const BUDGET_BYTES = 320 * 1024;
 
 describe.each(manifest.ui_extension.views.map((view) => view.component))('the %s bundle', (component) => {
   const result = buildSync({
-    entryPoints: [path.join(repoRoot, 'stripe-app/src/views', `${component}.tsx`)],
+    entryPoints: [path.join(appDir, 'src/views', `${component}.tsx`)],
     absWorkingDir: repoRoot,
     bundle: true,
     minify: true,

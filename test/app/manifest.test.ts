@@ -2,12 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KNOWN_PERMISSIONS, KNOWN_VIEWPORTS } from './stripeAppSchema';
 
-// Checks stripe-app.json and stripe-app.local.json against the rules of Stripe's manifest schema
-// that matter to us (see ./stripeAppSchema.ts), plus our own: connect-src entries are directory
-// prefixes, and production talks only to https.
+// Checks stripe-app/stripe-app.json and stripe-app/stripe-app.local.json against the rules of
+// Stripe's manifest schema that matter to us (see ./stripeAppSchema.ts), plus our own: connect-src
+// entries are directory prefixes, and production talks only to https.
 
-const repoRoot = path.resolve(__dirname, '../..');
-const viewsDir = path.join(repoRoot, 'stripe-app/src/views');
+/**
+ * The Stripe CLI treats the manifest's folder as the app's root: it builds each view from
+ * `src/views/<Component>.tsx` and reads `package.json` beside the manifest, and resolves the
+ * icon from there. So every path below is resolved against this folder, as the CLI would.
+ */
+const appDir = path.resolve(__dirname, '../../stripe-app');
+const viewsDir = path.join(appDir, 'src/views');
 
 /** The parts of a manifest these tests read; everything is optional because the file is input. */
 type Manifest = {
@@ -25,7 +30,7 @@ type Manifest = {
 };
 
 const readManifest = (file: string): Manifest =>
-  JSON.parse(readFileSync(path.join(repoRoot, file), 'utf8')) as Manifest;
+  JSON.parse(readFileSync(path.join(appDir, file), 'utf8')) as Manifest;
 
 
 const isNonEmptyString = (value: unknown): value is string =>
@@ -91,7 +96,7 @@ describe('stripe-app.json', () => {
 
   test('points at an existing 300×300 PNG icon by a ./ relative path', () => {
     expect(manifest.icon).toEqual(expect.stringMatching(/^\.\/[^.]+\.png$/));
-    const iconPath = path.join(repoRoot, String(manifest.icon));
+    const iconPath = path.join(appDir, String(manifest.icon));
     expect(existsSync(iconPath)).toBe(true);
     expect(pngSize(readFileSync(iconPath))).toEqual({ width: 300, height: 300 });
   });
@@ -150,7 +155,15 @@ describe('stripe-app.json', () => {
     expect(new Set(viewports).size).toBe(viewports.length);
   });
 
-  test("names, for each view, a component that stripe-app/src/views/<Component>.tsx exports by default", async () => {
+  test('sits where the Stripe CLI looks for the app: beside its package.json and src/views', () => {
+    expect(existsSync(path.join(appDir, 'package.json'))).toBe(true);
+    expect(existsSync(viewsDir)).toBe(true);
+    // A manifest left at the repository root would be the one a developer edits, and the CLI would not find the views from it.
+    expect(existsSync(path.join(appDir, '..', 'stripe-app.json'))).toBe(false);
+    expect(existsSync(path.join(appDir, '..', 'stripe-app.local.json'))).toBe(false);
+  });
+
+  test('names, for each view, a component that src/views/<Component>.tsx beside the manifest exports by default', async () => {
     for (const view of manifest.ui_extension?.views ?? []) {
       expect(view.component).toEqual(expect.stringMatching(/^[a-zA-Z0-9_]+$/));
       const file = path.join(viewsDir, `${String(view.component)}.tsx`);
@@ -181,8 +194,9 @@ describe('stripe-app.json', () => {
 describe('stripe-app.local.json', () => {
   const local = readManifest('stripe-app.local.json');
 
-  test('extends stripe-app.json', () => {
+  test('extends stripe-app.json, which sits beside it', () => {
     expect(local.extends).toBe('stripe-app.json');
+    expect(existsSync(path.join(appDir, String(local.extends)))).toBe(true);
   });
 
   test('points the views at the local service, which its connect-src allows', () => {
