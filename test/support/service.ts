@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import type { Config, Role } from '../../worker/src/config.js';
 import type { JobDefinition } from '../../worker/src/jobs/scheduler.js';
-import { createLogger } from '../../worker/src/logger.js';
+import { createLogger, type Logger } from '../../worker/src/logger.js';
 import { startService, type RunningService } from '../../worker/src/service.js';
 import type { Clock } from '../../worker/src/clock.js';
 import type { StripeGateway } from '../../worker/src/stripe/gateway.js';
@@ -21,6 +21,8 @@ export interface TestServiceOptions {
   config?: Config;
   stripe?: StripeGateway;
   clock?: Clock;
+  /** Where the service logs; silent by default. */
+  logger?: Logger;
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -28,7 +30,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const service = await startService({
     config,
     role: options.role ?? 'all',
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     ...(options.jobs === undefined ? {} : { jobs: () => options.jobs ?? [] }),
     stripe: options.stripe ?? new FakeStripe(),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
