@@ -24,7 +24,7 @@ import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
 import { localDate } from './lib/environment.js';
 import { REPROCESS_BATCH } from '../worker/src/jobs/reprocessRun.js';
-import { measureSize, seedLedger, type SizeResult } from './reprocessBench.js';
+import { isInvoiceRead, measureSize, seedLedger, type SizeResult } from './reprocessBench.js';
 import { estimate, formatReport, type ReprocessReport, type SkippedSize } from './reprocessReport.js';
 
 const DEFAULT_SIZES = [10_000, 100_000];
@@ -169,6 +169,7 @@ let current: ChildProcess | null = null;
 
 /** One size in a process of its own (GC exposed, so each memory window starts after a collection). */
 function runSize(transactions: number, stopAfter: Options['stop-after'], opts: Options, deadlineMs: number): Promise<SizeResult> {
+  if (stopping) return Promise.reject(new Error('stopped by a signal'));
   log(`(this process gives up on it after ${Math.round(deadlineMs / 60_000)} min)`);
   const folder = mkdtempSync(path.join(os.tmpdir(), 'exemptions-bench-reprocess-'));
   const resultFile = path.join(folder, 'result.json');
@@ -234,7 +235,7 @@ function largestFitting(from: SizeResult, budgetMs: number, above: number, below
 }
 
 function skipReason(from: SizeResult, size: number, estimated: number, maxMinutes: number): string {
-  const find = from.profile.transactions.find((stat) => stat.command === 'find ledger_entries');
+  const find = from.profile.transactions.find((stat) => isInvoiceRead(stat.command));
   const scan =
     from.server.product === 'ferretdb'
       ? `FerretDB uses no index, so the run's per-invoice read (\`find ledger_entries\` by invoiceId, once per transaction${find === undefined ? '' : `, ${find.meanMs.toFixed(0)} ms on average in the ${from.dataset.transactions.toLocaleString('en-US')} run`}) scans the whole ledger collection, which the run itself grows by two entries per transaction: the cost per transaction grows with the ledger, the run's with the square of its size.`
@@ -254,9 +255,13 @@ function partialEstimateMs(from: SizeResult, size: number, withBatch: boolean, p
   return setupMs + startMs + planning(planFrom.run.planMs, planFrom.run.planDbMs) + batchMs;
 }
 
+let stopping = false;
+
 async function runParent(opts: Options): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      // No further size starts while the current one stops.
+      stopping = true;
       current?.kill('SIGTERM');
       setTimeout(() => process.exit(130), 5_000).unref();
     });
@@ -333,6 +338,8 @@ async function runParent(opts: Options): Promise<void> {
             startRequestRssRatio: ratio(larger.memory.startRequest.peakRssMiB, smaller.memory.startRequest.peakRssMiB),
             runRssRatio: ratio(larger.memory.run.peakRssMiB, smaller.memory.run.peakRssMiB),
             runHeapRatio: ratio(larger.memory.run.peakHeapUsedMiB, smaller.memory.run.peakHeapUsedMiB),
+            startRequestRssGrowthMiB: Math.round((larger.memory.startRequest.peakRssMiB - smaller.memory.startRequest.peakRssMiB) * 10) / 10,
+            runRssGrowthMiB: Math.round((larger.memory.run.peakRssMiB - smaller.memory.run.peakRssMiB) * 10) / 10,
           }
         : null,
   };

@@ -145,8 +145,12 @@ export interface SizeResult {
   readonly profile: {
     readonly plan: CommandStat[];
     readonly transactions: CommandStat[];
-    /** Per transaction, in the per-transaction phase: wall, database (sum of command times; the run is sequential), and the rest (this process). */
-    readonly perTransaction: { readonly wallMs: number; readonly dbMs: number; readonly nodeMs: number; readonly commands: number };
+    /**
+     * Per transaction, in the per-transaction phase: wall; database, summed over commands (`dbMs`)
+     * and as time with at least one command in flight (`dbBusyMs`: the run sends some in parallel);
+     * and the rest (`nodeMs` = wall − dbBusyMs: this process, the loopback).
+     */
+    readonly perTransaction: { readonly wallMs: number; readonly dbMs: number; readonly dbBusyMs?: number; readonly nodeMs: number; readonly commands: number };
     /** Agenda's own commands on \`jobs\` (polling, locking, touching), concurrent with the run: listed, not counted in dbMs. */
     readonly scheduler: CommandStat[];
     readonly deciles: Decile[];
@@ -301,12 +305,32 @@ function memoryWindow(server: number | null): { end(): MemoryWindow } {
 interface Recorder {
   phase: Phase | null;
   readonly stats: Record<Phase, Map<string, { count: number; ms: number }>>;
-  /** performance.now() at each transaction's lock insert. */
-  readonly transactionStarts: number[];
-  /** Duration of each per-invoice `find ledger_entries`, in order. */
-  readonly findMs: number[];
+  /**
+   * Each lock insert of the run: performance.now() and how many invoices it locks. The run locks
+   * the invoices it changes (one `insertOne` per transaction before batching, one `insertMany` per
+   * batch since), so these mark where its transactions start.
+   */
+  readonly lockInserts: Array<{ readonly at: number; readonly invoices: number }>;
+  /** Each per-invoice read in the run (`find ledger_entries` by invoiceId): performance.now() at its end, and its duration. */
+  readonly invoiceReads: Array<{ readonly at: number; readonly ms: number }>;
   /** Date.now() of the first lock insert: the end of planning. */
   firstLockAt: number | null;
+  /** Per phase, the time during which at least one of the service's commands (Agenda's left out) was in flight. */
+  readonly busyMs: Record<Phase, number>;
+}
+
+/** The per-invoice read, by its key (`find ledger_entries` before the key named the filter). */
+export const isInvoiceRead = (command: string): boolean => command === 'find ledger_entries by invoiceId' || command === 'find ledger_entries';
+
+/** `find <collection> by <filter fields>` (the tenant's own fields left out), else `<command> <collection>`. */
+function commandKey(command: Document, name: string): string {
+  const target: unknown = command[name];
+  const collection = typeof target === 'string' ? target : typeof command.collection === 'string' ? command.collection : '';
+  const key = `${name} ${collection}`.trim();
+  const filter: unknown = command.filter;
+  if (name !== 'find' || collection === 'jobs' || typeof filter !== 'object' || filter === null) return key;
+  const fields = Object.keys(filter).filter((field) => field !== 'accountId' && field !== 'livemode');
+  return fields.length === 0 ? key : `${key} by ${fields.join(', ')}`;
 }
 
 /** Counts and times every command the service's client sends, by phase. */
@@ -314,22 +338,33 @@ function monitor(client: MongoClient): Recorder {
   const recorder: Recorder = {
     phase: null,
     stats: { startRequest: new Map(), plan: new Map(), transactions: new Map() },
-    transactionStarts: [],
-    findMs: [],
+    lockInserts: [],
+    invoiceReads: [],
     firstLockAt: null,
+    busyMs: { startRequest: 0, plan: 0, transactions: 0 },
   };
   const pending = new Map<number, { key: string; phase: Phase }>();
+  // Commands of the service in flight (Agenda's left out): busy time counts overlapping ones once.
+  let inFlight = 0;
+  let busySince = 0;
+  let busyPhase: Phase = 'startRequest';
   client.on('commandStarted', (event) => {
     if (recorder.phase === null) return;
-    const target: unknown = event.command[event.commandName];
-    const collection = typeof target === 'string' ? target : typeof event.command.collection === 'string' ? event.command.collection : '';
-    const key = `${event.commandName} ${collection}`.trim();
+    const key = commandKey(event.command, event.commandName);
     if (key === 'insert locks' && recorder.phase !== 'startRequest') {
       if (recorder.phase === 'plan') {
         recorder.phase = 'transactions';
         recorder.firstLockAt = Date.now();
       }
-      recorder.transactionStarts.push(performance.now());
+      const documents: unknown = event.command.documents;
+      recorder.lockInserts.push({ at: performance.now(), invoices: Array.isArray(documents) ? documents.length : 1 });
+    }
+    if (!isScheduler(key)) {
+      if (inFlight === 0) {
+        busySince = performance.now();
+        busyPhase = recorder.phase;
+      }
+      inFlight += 1;
     }
     pending.set(event.requestId, { key, phase: recorder.phase });
   });
@@ -342,7 +377,11 @@ function monitor(client: MongoClient): Recorder {
     stat.count += 1;
     stat.ms += duration;
     stats.set(started.key, stat);
-    if (started.phase === 'transactions' && started.key === 'find ledger_entries') recorder.findMs.push(duration);
+    if (started.phase === 'transactions' && isInvoiceRead(started.key)) recorder.invoiceReads.push({ at: performance.now(), ms: duration });
+    if (!isScheduler(started.key)) {
+      inFlight -= 1;
+      if (inFlight === 0) recorder.busyMs[busyPhase] += performance.now() - busySince;
+    }
   };
   client.on('commandSucceeded', (event) => finish(event.requestId, event.duration));
   client.on('commandFailed', (event) => finish(event.requestId, event.duration));
@@ -364,24 +403,28 @@ function only(stats: Map<string, { count: number; ms: number }>, keep: (command:
 
 const totalMs = (stats: Map<string, { count: number; ms: number }>): number => [...only(stats, (c) => !isScheduler(c)).values()].reduce((sum, stat) => sum + stat.ms, 0);
 
+/** Ten slices of the run's lock inserts (a transaction each, or a batch each), with the ledger size in the middle of each. */
 function deciles(recorder: Recorder, seeded: number, finishedAt: number): Decile[] {
-  const starts = recorder.transactionStarts;
-  const count = starts.length;
+  const inserts = recorder.lockInserts;
+  const count = inserts.length;
   if (count < 10) return [];
-  const ends = [...starts.slice(1), finishedAt];
   const result: Decile[] = [];
+  let before = 0;
   for (let d = 0; d < 10; d += 1) {
     const from = Math.floor((d * count) / 10);
     const to = Math.floor(((d + 1) * count) / 10);
-    let wall = 0;
-    let find = 0;
-    for (let k = from; k < to; k += 1) {
-      wall += (ends[k] as number) - (starts[k] as number);
-      find += recorder.findMs[k] ?? 0;
-    }
-    const n = to - from;
-    // Each finished transaction added a negation and a revision before this one ran.
-    result.push({ ledgerSize: seeded + 2 * Math.floor((from + to) / 2), msPerTransaction: round(wall / n), findMs: round(find / n) });
+    const slice = inserts.slice(from, to);
+    const transactions = slice.reduce((sum, insert) => sum + insert.invoices, 0);
+    const startAt = (inserts[from] as { at: number }).at;
+    const endAt = inserts[to]?.at ?? finishedAt;
+    const reads = recorder.invoiceReads.filter((read) => read.at >= startAt && read.at < endAt);
+    // Each finished transaction added a negation and a revision before the next ran.
+    result.push({
+      ledgerSize: seeded + 2 * (before + Math.floor(transactions / 2)),
+      msPerTransaction: round((endAt - startAt) / Math.max(1, transactions)),
+      findMs: reads.length === 0 ? 0 : round(reads.reduce((sum, read) => sum + read.ms, 0) / reads.length),
+    });
+    before += transactions;
   }
   return result;
 }
@@ -505,7 +548,8 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     log(`filed ${months.filed.join(', ')} for ${JURISDICTION}; open: ${months.open.join(', ')}`);
     // The certificate's coverage sync (queued by its creation) must be out of the way.
     const jobs = database.db.collection('jobs');
-    for (let waited = 0; (await jobs.countDocuments({ name: SYNC_CUSTOMER_COVERAGE, lastFinishedAt: { $exists: true } })) === 0; waited += 100) {
+    // A finished job is removed; one that ran and failed keeps its lastFinishedAt.
+    for (let waited = 0; (await jobs.countDocuments({ name: SYNC_CUSTOMER_COVERAGE, lastFinishedAt: null })) > 0; waited += 100) {
       if (waited > 60_000) throw new Error('the certificate coverage sync did not finish within 60 s');
       await sleep(100);
     }
@@ -714,7 +758,8 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
         perTransaction: {
           wallMs: round(transactionsMs / perTx),
           dbMs: round(transactionsDbMs / perTx),
-          nodeMs: round((transactionsMs - transactionsDbMs) / perTx),
+          dbBusyMs: round(recorder.busyMs.transactions / perTx),
+          nodeMs: round((transactionsMs - recorder.busyMs.transactions) / perTx),
           commands: Math.round((runCommands / perTx) * 100) / 100,
         },
         scheduler: commandStats(schedulerStats, perTx),

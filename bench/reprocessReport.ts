@@ -3,7 +3,7 @@
  * too slow to run in full (what was measured of them, and the estimate that stopped them), memory
  * per size, and the profile of the largest complete run.
  */
-import type { CommandStat, SizeResult } from './reprocessBench.js';
+import { isInvoiceRead, type CommandStat, type SizeResult } from './reprocessBench.js';
 
 /** What one size would cost, from a measured complete run (see `estimate`). */
 export interface Estimate {
@@ -38,6 +38,9 @@ export interface ReprocessReport {
     readonly startRequestRssRatio: number;
     readonly runRssRatio: number;
     readonly runHeapRatio: number;
+    /** Peak RSS of the larger size minus the smaller's, MiB (issue 9: at most 50 MB from 10k to 100k). */
+    readonly startRequestRssGrowthMiB?: number;
+    readonly runRssGrowthMiB?: number;
   } | null;
 }
 
@@ -100,7 +103,7 @@ export function projectComplete(sizes: readonly SizeResult[]): {
   const complete = sizes.filter((s) => s.settings.stopAfter === 'complete');
   const largest = complete.at(-1);
   if (largest === undefined || sizes.length < 2) return null;
-  const find = largest.profile.transactions.find((stat) => stat.command === 'find ledger_entries');
+  const find = largest.profile.transactions.find((stat) => isInvoiceRead(stat.command));
   const otherMs = Math.max(0, largest.profile.perTransaction.wallMs - (find?.meanMs ?? 0));
   const xs = sizes.map((s) => s.perInvoiceRead.ledgerSize);
   const ys = sizes.map((s) => s.perInvoiceRead.meanMs);
@@ -170,9 +173,29 @@ export function formatReport(report: ReprocessReport): string {
     lines.push('');
     lines.push(
       'Run = the job\'s own wall time (the run record\'s startedAt → finishedAt: planning, then every transaction). Entries/s = the negation and the revision it writes per transaction. ' +
-        'Start request = `POST /certificates/:id/reprocess`, which builds the preview plan and queues the job. ' +
+        'Start request = `POST /certificates/:id/reprocess`, which works out the preview\'s summary and queues the job. ' +
         'Baselines: the very entries the run wrote, inserted again into a fresh `ledger_entries` (same indexes, created by `LedgerRepository`) on the same server right after the run, `insertMany` in batches and a sample with sequential `insertOne`. Ratios: run entries/s ÷ raw docs/s.',
     );
+    lines.push('');
+  }
+  const target = complete.at(-1);
+  if (target !== undefined || report.memory !== null) {
+    lines.push("## Issue 9's targets");
+    lines.push('');
+    if (target !== undefined) {
+      const share = target.ratios.runEntriesVsInsertMany;
+      lines.push(
+        `- Reprocess of ${count(target.dataset.transactions)} at least 30% of the raw bulk-insert rate: ${(share * 100).toFixed(1)}% (${target.run.entriesPerSecond} entries/s against ${rate(target.baseline.insertMany.documentsPerSecond)} docs/s with \`insertMany\`): **${share >= 0.3 ? 'met' : 'missed'}**.`,
+      );
+    }
+    const growth = report.memory?.runRssGrowthMiB;
+    if (report.memory !== null && growth !== undefined) {
+      // 50 MB = 47.7 MiB.
+      const limitMiB = 50e6 / 2 ** 20;
+      lines.push(
+        `- Memory growth from ${count(report.memory.smaller)} to ${count(report.memory.larger)} at most 50 MB (${limitMiB.toFixed(1)} MiB): the job's peak RSS grew by ${growth} MiB, the start request's by ${report.memory.startRequestRssGrowthMiB ?? '–'} MiB: **${growth <= limitMiB && (report.memory.startRequestRssGrowthMiB ?? 0) <= limitMiB ? 'met' : 'missed'}**.`,
+      );
+    }
     lines.push('');
   }
   if (report.skipped.length > 0 || partial.length > 0) {
@@ -218,13 +241,14 @@ export function formatReport(report: ReprocessReport): string {
   }
   lines.push('');
   if (report.memory !== null) {
+    const growth = (value: number | undefined): string => (value === undefined ? '' : `, ${value >= 0 ? '+' : ''}${value} MiB`);
     lines.push(
-      `${count(report.memory.larger)} ÷ ${count(report.memory.smaller)}: start request ${report.memory.startRequestRssRatio}×, job ${report.memory.runRssRatio}× (heapUsed ${report.memory.runHeapRatio}×). `,
+      `${count(report.memory.larger)} ÷ ${count(report.memory.smaller)}: start request ${report.memory.startRequestRssRatio}×${growth(report.memory.startRequestRssGrowthMiB)}, job ${report.memory.runRssRatio}×${growth(report.memory.runRssGrowthMiB)} (heapUsed ${report.memory.runHeapRatio}×). `,
     );
   }
   lines.push(
     'Peak RSS is the kernel\'s high-water mark (VmHWM) of the process, reset through `/proc/<pid>/clear_refs` after a forced GC at the start of each window, so it is that window\'s own peak; the process also holds the HTTP server and Agenda (role `all`). ' +
-      'The job window runs from the start request\'s answer to the run\'s end: for a partial run, planning (and the first batch) only, but the plan, the run\'s only per-size structure, is built and held in that window.',
+      'The job window runs from the start request\'s answer to the run\'s end (for a partial run, up to its first checkpoint or through its first batch).',
   );
   const largest = complete.at(-1);
   if (largest !== undefined) {
@@ -232,9 +256,13 @@ export function formatReport(report: ReprocessReport): string {
     lines.push('');
     lines.push(`## Where the time goes (complete run of ${count(largest.dataset.transactions)})`);
     lines.push('');
+    const database =
+      perTransaction.dbBusyMs === undefined
+        ? `${perTransaction.dbMs.toFixed(1)} ms in ${perTransaction.commands} database commands`
+        : `${perTransaction.dbBusyMs.toFixed(2)} ms with database commands in flight (${perTransaction.commands} commands, ${perTransaction.dbMs.toFixed(2)} ms summed: the per-invoice reads of a batch overlap)`;
     lines.push(
-      `Run ${seconds(largest.run.wallMs)} = planning ${seconds(largest.run.planMs)} (database ${seconds(largest.run.planDbMs)}) + transactions ${seconds(largest.run.transactionsMs)}. ` +
-        `Per transaction: ${perTransaction.wallMs.toFixed(1)} ms wall = ${perTransaction.dbMs.toFixed(1)} ms in ${perTransaction.commands} database commands + ${perTransaction.nodeMs.toFixed(1)} ms elsewhere (this process, the loopback). ` +
+      `Run ${seconds(largest.run.wallMs)} = start of the job to its first lock ${seconds(largest.run.planMs)} (database ${seconds(largest.run.planDbMs)}) + transactions ${seconds(largest.run.transactionsMs)}. ` +
+        `Per transaction: ${perTransaction.wallMs.toFixed(2)} ms wall = ${database} + ${perTransaction.nodeMs.toFixed(2)} ms with none in flight (this process, the loopback). ` +
         `Start request: ${seconds(largest.startRequest.ms)}, of which database ${seconds(largest.startRequest.dbMs)}.`,
     );
     lines.push('');
@@ -242,7 +270,7 @@ export function formatReport(report: ReprocessReport): string {
     lines.push('');
     lines.push(...commandTable(largest.profile.transactions));
     lines.push('');
-    lines.push('Planning (in the job), by command:');
+    lines.push('Start of the job to its first lock (reading the run, certificate, settings and filings; the first read of the plan), by command:');
     lines.push('');
     lines.push(...commandTable(largest.profile.plan, 6));
     lines.push('');

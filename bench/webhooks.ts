@@ -15,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { createLogger } from '../worker/src/logger.js';
 import { repoRoot } from '../worker/src/paths.js';
+import { installProcessErrorHandlers } from '../worker/src/processErrors.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
 import { describeMachine, localDate } from './lib/environment.js';
 import { measureAcknowledgement, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
@@ -107,6 +109,8 @@ const cleanUp = async (): Promise<void> => {
   await database?.close();
   database = null;
 };
+// The jobs role runs in this process: like the worker (main.ts), it logs Agenda's stray rejections and carries on.
+installProcessErrorHandlers(createLogger('warn'));
 // Ctrl-C stops the web process and the database and removes its data folder too.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

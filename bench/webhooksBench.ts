@@ -409,7 +409,9 @@ const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
 export async function measureLedger(database: BenchDatabase, data: WebhookData, settings: WebhookSettings, log: (line: string) => void = () => undefined): Promise<LedgerMeasurement> {
   const expected = new Set([...data.warmup, ...data.events].map((event) => event.id));
   const events = database.db.collection('stripe_events');
-  const queued = await events.countDocuments({ enqueuedAt: { $ne: null } });
+  // Each acknowledged event has a job (a redelivered one may have two).
+  const queuedJobs = await database.db.collection<{ data?: { eventId?: string } }>('jobs').find({ name: PROCESS_STRIPE_EVENT }, { projection: { 'data.eventId': 1 } }).toArray();
+  const queued = new Set(queuedJobs.map((job) => job.data?.eventId)).size;
   if (queued !== expected.size) throw new Error(`expected ${expected.size} queued events before the drain, found ${queued}`);
 
   const template = await ledgerEntryDocument(data.events[0] as BenchEvent, data.stripe);

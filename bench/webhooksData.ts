@@ -108,7 +108,6 @@ export function storedEventDocument(fixture: BenchEvent, id: string): StoredEven
     created: parsed.created,
     receivedAt: new Date(),
     payload: fixture.body,
-    enqueuedAt: null,
     processedAt: null,
     outcome: null,
   };

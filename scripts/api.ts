@@ -18,6 +18,7 @@ Calls the worker's API (/api/v1) signed with the app secret, as the Stripe App w
 Options:
   --data '<json>'      JSON request body; --data @file.json reads it from a file
   --file <path>        upload the file as multipart/form-data, in the part "file"
+  --csv <path>         send the file as the text/csv body (the certificate import)
   --out <path>         write a binary (non-JSON) answer, such as a download, to this file
   --account <acct_…>   the account to act as (default: $STRIPE_ACCOUNT_ID)
   --user <usr_…>       the Dashboard user recorded in history (default: $STRIPE_USER_ID or usr_operator)
@@ -81,6 +82,14 @@ async function jsonBody(data: string): Promise<string> {
   return text;
 }
 
+async function csvBody(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new UsageError(`--csv ${file}: cannot read the file (${(error as Error).message})`);
+  }
+}
+
 /** The multipart body, encoded once so the bytes that are signed are the bytes that are sent. */
 async function multipartBody(file: string): Promise<{ body: Buffer; contentType: string }> {
   let bytes: Buffer;
@@ -107,6 +116,7 @@ async function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv):
       options: {
         data: { type: 'string' },
         file: { type: 'string' },
+        csv: { type: 'string' },
         out: { type: 'string' },
         account: { type: 'string' },
         user: { type: 'string' },
@@ -126,7 +136,7 @@ async function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`unknown method ${rawMethod}: expected one of ${METHODS.join(', ')}`);
   if (!rawPath.startsWith('/')) throw new UsageError(`the path must start with / (got ${rawPath})`);
   const target = rawPath === API_PREFIX || rawPath.startsWith(`${API_PREFIX}/`) || rawPath.startsWith(`${API_PREFIX}?`) ? rawPath : `${API_PREFIX}${rawPath}`;
-  if (values.data !== undefined && values.file !== undefined) throw new UsageError('--data and --file cannot be used together');
+  if ([values.data, values.file, values.csv].filter((value) => value !== undefined).length > 1) throw new UsageError('--data, --file and --csv cannot be used together');
 
   const secret = firstSecret(env);
   const accountId = values.account ?? env.STRIPE_ACCOUNT_ID;
@@ -140,6 +150,7 @@ async function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv):
   let call: SignedCall = { method, target };
   if (values.data !== undefined) call = { ...call, body: await jsonBody(values.data), contentType: 'application/json' };
   if (values.file !== undefined) call = { ...call, ...(await multipartBody(values.file)) };
+  if (values.csv !== undefined) call = { ...call, body: await csvBody(values.csv), contentType: 'text/csv' };
 
   let baseUrl = env.API_URL || DEFAULT_API_URL;
   try {

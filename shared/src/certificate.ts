@@ -189,6 +189,15 @@ function isPlainFilename(name: string): boolean {
   return true;
 }
 
+/**
+ * Features of a PDF that act when it is opened — JavaScript, launch actions (run a program),
+ * embedded files — which whoever opens the file is warned of. Found by the worker's scan
+ * (worker/src/files/pdfActiveContent.ts); a warning, not a verdict.
+ */
+export const pdfActiveContentKinds = ['javascript', 'launch_action', 'embedded_file'] as const;
+
+export type PdfActiveContentKind = (typeof pdfActiveContentKinds)[number];
+
 /** Metadata of a stored copy of the signed certificate; the bytes live elsewhere. */
 export const certificateFileSchema = z.strictObject({
   id: certificateIdSchema,
@@ -202,6 +211,8 @@ export const certificateFileSchema = z.strictObject({
     .max(certificateLimits.fileBytes, { error: `file must be at most ${certificateLimits.fileBytes} bytes` }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'sha256 must be 64 lowercase hex digits' }),
   uploadedAt: instantSchema,
+  /** Only on a PDF with active content: what it holds, so the file is opened with care. */
+  activeContent: z.array(z.enum(pdfActiveContentKinds)).min(1).optional(),
 });
 
 export type CertificateFile = z.infer<typeof certificateFileSchema>;

@@ -1,15 +1,18 @@
-import type { CalendarDate } from './dates.js';
+import type { CalendarDate, Instant } from './dates.js';
 import { addDays, compareDates } from './dates.js';
+import type { RequestStatus } from './certificateRequests.js';
+import type { JurisdictionCode } from './jurisdictions.js';
 import { currentEntries } from './ledger/currentEntries.js';
 import type { LedgerEntry } from './ledger/ledgerEntry.js';
 import type { CertificateStatus } from './status.js';
-import { certificateStatuses, nextExpirationDate } from './status.js';
+import { certificateStatuses, nextExpirationDate, statusByJurisdiction } from './status.js';
 import type { Certificate } from './certificate.js';
 
 /*
  * The numbers an auditor asks for first (the help page's compliance summary): how many
- * certificates stand in each status, how many run out within 30, 60 and 90 days, and how
- * many invoices carry an exposure or over-collection flag today.
+ * certificates stand in each status, overall and per jurisdiction, how many run out within
+ * 30, 60 and 90 days, how many requests wait on the merchant or the customer, and how many
+ * invoices carry an exposure or over-collection flag today.
  */
 
 /** The horizons of the summary's "expiring within" counts, in days from today. */
@@ -72,4 +75,56 @@ export function flaggedInvoices(entries: readonly LedgerEntry[]): FlaggedInvoice
     if (entry.flags.overCollection) overCollection.add(entry.invoiceId);
   }
   return { exposure: exposure.size, overCollection: overCollection.size };
+}
+
+export interface JurisdictionCounts {
+  readonly jurisdiction: JurisdictionCode;
+  readonly byStatus: StatusCounts;
+  readonly total: number;
+}
+
+/**
+ * Per jurisdiction, how many certificates cover it and in which status: a certificate
+ * covering Texas and California counts once under each, with that jurisdiction's own status
+ * (every jurisdiction of an archived certificate reads archived). Only jurisdictions some
+ * certificate names are listed, by code.
+ */
+export function countByJurisdiction(
+  certificates: readonly Pick<Certificate, 'archivedAt' | 'jurisdictions'>[],
+  today: CalendarDate,
+  windowDays: number,
+): JurisdictionCounts[] {
+  const statuses = new Map<JurisdictionCode, CertificateStatus[]>();
+  for (const certificate of certificates) {
+    for (const { code, status } of statusByJurisdiction(certificate, today, windowDays)) {
+      const list = statuses.get(code);
+      if (list === undefined) statuses.set(code, [status]);
+      else list.push(status);
+    }
+  }
+  return [...statuses.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([jurisdiction, list]) => ({ jurisdiction, byStatus: countByStatus(list), total: list.length }));
+}
+
+export interface RequestQueueCounts {
+  /** Customer submissions waiting for the merchant's review (the review queue). */
+  readonly pendingSubmissions: number;
+  /** Requests sent to a customer whose link still works and who has not answered yet. */
+  readonly outstandingRequests: number;
+}
+
+/**
+ * The two halves of the request queue. A link past its expiry no longer counts as
+ * outstanding even before the daily job marks it expired: nobody can answer it any more.
+ */
+export function requestQueueCounts(requests: readonly { readonly status: RequestStatus; readonly expiresAt: Instant }[], now: Instant): RequestQueueCounts {
+  const at = Date.parse(now);
+  let pendingSubmissions = 0;
+  let outstandingRequests = 0;
+  for (const request of requests) {
+    if (request.status === 'submitted') pendingSubmissions += 1;
+    else if ((request.status === 'sent' || request.status === 'opened') && Date.parse(request.expiresAt) > at) outstandingRequests += 1;
+  }
+  return { pendingSubmissions, outstandingRequests };
 }

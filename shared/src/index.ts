@@ -17,3 +17,7 @@ export * from './reprocess/plan.js';
 export * from './certificateRequests.js';
 export * from './reminders.js';
 export * from './complianceSummary.js';
+export * from './csvTable.js';
+export * from './certificateCsv.js';
+export * from './certificateImport.js';
+export * from './auditPackage.js';

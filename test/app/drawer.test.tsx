@@ -197,5 +197,27 @@ describe('the drawer', () => {
         expectVisible(wrapper, text);
       }
     });
+
+    test('counts certificates per jurisdiction and the requests waiting on the merchant or the customer', async () => {
+      service = serviceWith();
+      const wrapper = await openDrawer(service);
+      wrapper.act(() => drawerTabs(wrapper)?.trigger('onSelectionChange', 'summary'));
+      for (const text of [
+        'California (US-CA) 3 certificates: 2 active, 1 expired',
+        'Texas (US-TX) 16 certificates: 7 active, 2 expiring soon, 1 not yet effective, 2 expired, 4 archived',
+        'Submissions waiting for review 2 submissions',
+        'Requests waiting on the customer 1 request',
+      ]) {
+        expectVisible(wrapper, text);
+      }
+    });
+
+    test('leaves out the jurisdictions section for an account without certificates', async () => {
+      service = serviceWith().on('GET', '/compliance/summary', ok(summary({ byJurisdiction: [], total: 0 })));
+      const wrapper = await openDrawer(service);
+      wrapper.act(() => drawerTabs(wrapper)?.trigger('onSelectionChange', 'summary'));
+      expect(visibleText(wrapper)).not.toContain('By jurisdiction');
+      expectVisible(wrapper, 'Submissions waiting for review 2 submissions');
+    });
   });
 });

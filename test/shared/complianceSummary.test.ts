@@ -1,5 +1,15 @@
 import type { Certificate, CertificateStatus, LedgerEntry } from '../../shared/src/index.js';
-import { certificateSnapshot, countByStatus, entriesForInvoice, expiringWithin, flaggedInvoices, negationsForVoid, revisionEntries } from '../../shared/src/index.js';
+import {
+  certificateSnapshot,
+  countByJurisdiction,
+  countByStatus,
+  entriesForInvoice,
+  expiringWithin,
+  flaggedInvoices,
+  negationsForVoid,
+  requestQueueCounts,
+  revisionEntries,
+} from '../../shared/src/index.js';
 import { context, customerId, invoice } from './ledgerFixtures.js';
 import { sampleCertificate } from './arbitraries.js';
 
@@ -111,5 +121,46 @@ describe('invoices flagged for exposure or over-collection', () => {
     expect(flaggedInvoices(all)).toEqual({ exposure: 0, overCollection: 0 });
     // What the worker queries: only the entries carrying a flag.
     expect(flaggedInvoices(all.filter((entry) => entry.flags.exposure || entry.flags.overCollection))).toEqual({ exposure: 0, overCollection: 0 });
+  });
+});
+
+describe('counts by jurisdiction', () => {
+  const zero = { active: 0, expiring_soon: 0, not_yet_effective: 0, expired: 0, archived: 0 };
+
+  it('counts a certificate under each jurisdiction it covers, with that jurisdiction’s status, by code', () => {
+    const twoStates = sampleCertificate({
+      jurisdictions: [
+        { code: 'US-TX', registrationId: null, effectiveDate: '2026-01-01', expirationDate: '2026-05-20' },
+        { code: 'US-CA', registrationId: null, effectiveDate: '2026-06-01', expirationDate: null },
+      ],
+    });
+    expect(countByJurisdiction([twoStates, texasUntil(null), texasUntil('2026-05-01')], today, 30)).toEqual([
+      { jurisdiction: 'US-CA', byStatus: { ...zero, not_yet_effective: 1 }, total: 1 },
+      { jurisdiction: 'US-TX', byStatus: { ...zero, active: 1, expiring_soon: 1, expired: 1 }, total: 3 },
+    ]);
+  });
+
+  it('reads every jurisdiction of an archived certificate as archived, and lists nothing for no certificates', () => {
+    const archived = texasUntil(null, { archivedAt: '2026-05-01T00:00:00.000Z', archivedReason: null });
+    expect(countByJurisdiction([archived], today, 30)).toEqual([{ jurisdiction: 'US-TX', byStatus: { ...zero, archived: 1 }, total: 1 }]);
+    expect(countByJurisdiction([], today, 30)).toEqual([]);
+  });
+});
+
+describe('the request queue', () => {
+  const now = '2026-05-12T12:00:00.000Z';
+
+  it('counts submissions waiting for review and requests whose link still works', () => {
+    const requests = [
+      { status: 'submitted', expiresAt: '2026-05-01T00:00:00.000Z' }, // a late submission still waits for review
+      { status: 'sent', expiresAt: '2026-06-01T00:00:00.000Z' },
+      { status: 'opened', expiresAt: '2026-05-12T12:00:00.001Z' },
+      { status: 'sent', expiresAt: now }, // lapsed this instant: nobody can answer it
+      { status: 'expired', expiresAt: '2026-05-01T00:00:00.000Z' },
+      { status: 'approved', expiresAt: '2026-06-01T00:00:00.000Z' },
+      { status: 'cancelled', expiresAt: '2026-06-01T00:00:00.000Z' },
+    ] as const;
+    expect(requestQueueCounts(requests, now)).toEqual({ pendingSubmissions: 1, outstandingRequests: 2 });
+    expect(requestQueueCounts([], now)).toEqual({ pendingSubmissions: 0, outstandingRequests: 0 });
   });
 });

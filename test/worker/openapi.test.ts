@@ -275,6 +275,10 @@ describe('the OpenAPI document against the running API', () => {
     expectDocumented('GET', '/certificates/:id/files/:fileId', download);
     expect(download.status).toBe(200);
     expectDocumented('GET', '/certificates/:id/files/:fileId', await api.get(`/api/v1/certificates/${id}/files/cfile_${new ObjectId().toHexString()}`));
+    const link = await api.post(`/api/v1/certificates/${id}/files/${fileId}/link`);
+    expectDocumented('POST', '/certificates/:id/files/:fileId/link', link);
+    expect(link.status).toBe(201);
+    expectDocumented('POST', '/certificates/:id/files/:fileId/link', await api.post(`/api/v1/certificates/${id}/files/cfile_${new ObjectId().toHexString()}/link`));
 
     const archived = await api.post(`/api/v1/certificates/${id}/archive`, { reason: 'Replaced' });
     expectDocumented('POST', '/certificates/:id/archive', archived);
@@ -326,5 +330,44 @@ describe('the OpenAPI document against the certificate request routes', () => {
     expectDocumented('POST', '/certificate-requests/:id/reject', await api.post(`/api/v1/certificate-requests/${id}/reject`, {}));
     expectDocumented('POST', '/certificate-requests/:id/cancel', await api.post(`/api/v1/certificate-requests/${id}/cancel`));
     expectDocumented('POST', '/certificate-requests/:id/resend', await api.post(`/api/v1/certificate-requests/${id}/resend`, {}));
+  });
+});
+
+describe('the OpenAPI document against the report and certificate CSV routes', () => {
+  let service: TestService;
+  let api: ApiClient;
+  const stripe = new FakeStripe().addCustomer(merchant, { id: 'cus_Csv', name: 'Csv Co', email: 'tax@csv.example' });
+
+  beforeAll(async () => {
+    service = await startTestService({ role: 'web', stripe });
+    api = new ApiClient(service.url ?? '', merchant);
+  });
+  afterAll(() => service.dispose());
+
+  async function postCsv(path: string, csv: string, contentType = 'text/csv'): Promise<ApiResponse> {
+    const response = await signedFetch(service.url ?? '', { method: 'POST', target: `/api/v1${path}`, body: csv, contentType }, api.identity);
+    return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
+  }
+
+  it('matches what the reports and the CSV export and import really answer', async () => {
+    for (const name of ['exposure', 'over-collection']) {
+      expectDocumented('GET', `/reports/${name}`, await api.get(`/api/v1/reports/${name}?from=2026-05-01&to=2026-05-31&jurisdiction=US-TX`));
+      expectDocumented('GET', `/reports/${name}`, await api.get(`/api/v1/reports/${name}?from=2026-05-31&to=2026-05-01`));
+      expectDocumented('GET', `/reports/${name}.csv`, await api.get(`/api/v1/reports/${name}.csv`));
+      expectDocumented('GET', `/reports/${name}.csv`, await api.get(`/api/v1/reports/${name}.csv?jurisdiction=Mars`));
+    }
+    const header = 'externalId,customerId,reason,form,purchaseType,jurisdiction1Code,jurisdiction1EffectiveDate';
+    const good = `${header}\nrow-1,cus_Csv,resale,single_state,blanket,US-TX,2026-01-01\n`;
+    const bad = `${header}\nrow-2,cus_Csv,because,single_state,blanket,US-TX,2026-01-01\n`;
+    expectDocumented('POST', '/certificates/import/dry-run', await postCsv('/certificates/import/dry-run', bad));
+    expectDocumented('POST', '/certificates/import/dry-run', await postCsv('/certificates/import/dry-run', good, 'application/json'));
+    const refused = await postCsv('/certificates/import', bad);
+    expect(refused.status).toBe(422);
+    expectDocumented('POST', '/certificates/import', refused);
+    const imported = await postCsv('/certificates/import', good);
+    expect(imported.status).toBe(200);
+    expectDocumented('POST', '/certificates/import', imported);
+    expectDocumented('GET', '/certificates/export.csv', await api.get('/api/v1/certificates/export.csv'));
+    expectDocumented('GET', '/certificates/export.csv', await api.get('/api/v1/certificates/export.csv?all=1'));
   });
 });

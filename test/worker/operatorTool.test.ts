@@ -101,6 +101,27 @@ describe('the operator tool (npm run api)', () => {
     expect(actors).toEqual(['usr_OnCall1', 'usr_operator']);
   });
 
+  it('exports the certificates with --out, checks the file with a dry run and imports it with --csv', async () => {
+    const exported = path.join(dir, 'certificates.csv');
+    const saved = await runTool(['GET', '/certificates/export.csv', '--out', exported, ...account], env);
+    expect(saved.code).toBe(0);
+    expect(saved.stderr).toContain('(text/csv; charset=utf-8)');
+    const csv = await readFile(exported, 'utf8');
+    const edited = path.join(dir, 'edited.csv');
+    // One more row, for a certificate the account does not have yet, under the export's own header.
+    const header = csv.replace(/^\uFEFF/, '').split('\r\n')[0] ?? '';
+    const values: Record<string, string> = { externalId: 'new-1', customerId: 'cus_Ops', reason: 'resale', form: 'single_state', purchaseType: 'blanket', jurisdiction1Code: 'US-CA', jurisdiction1EffectiveDate: '2026-01-01' };
+    const row = header.split(',').map((name) => values[name] ?? '');
+    await writeFile(edited, `${csv}${row.join(',')}\r\n`);
+    const checked = await runTool(['POST', '/certificates/import/dry-run', '--csv', edited, ...account], env);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ dryRun: true, errors: [], counts: { create: 1, unchanged: 1 } });
+    const imported = await runTool(['POST', '/certificates/import', '--csv', edited, ...account], env);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ dryRun: false, counts: { create: 1, unchanged: 1 } });
+    expect((await runTool(['POST', '/certificates/import', '--csv', edited, '--data', '{}', ...account], env)).stderr).toContain('cannot be used together');
+  });
+
   it('acts in live mode only with --live: test-mode data is not found there', async () => {
     const run = await runTool(['GET', '/certificates', ...account, '--live'], env);
     expect(run.code).toBe(0);

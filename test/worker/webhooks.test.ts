@@ -1,14 +1,17 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import type { Clock } from '../../worker/src/clock.js';
 import { createApp } from '../../worker/src/http/app.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../worker/src/http/errors.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { createServiceContext } from '../../worker/src/service.js';
 import type { Tenant } from '../../worker/src/tenancy.js';
+import { StripeEventStore } from '../../worker/src/webhooks/eventStore.js';
 import { ApiClient } from '../support/api.js';
-import { testConfig } from '../support/database.js';
+import { testConfig, testServerUri } from '../support/database.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 import { deliver, processedEvent, signatureFor, stripeEvent } from '../support/stripeEvents.js';
+import { startTcpProxy } from '../support/tcpProxy.js';
 
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
 const clock: Clock = { now: () => new Date((clockMs += 1000)) };
@@ -182,9 +185,56 @@ describe('Stripe webhooks and applying certificates', () => {
       const { port } = server.address() as { port: number };
       const response = await deliver(`http://127.0.0.1:${port}`, stripeEvent('customer.updated', { id: 'cus_Tex' }, merchant));
       expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
     } finally {
       server.close();
       await client.close();
+    }
+  });
+
+  it('answers 503 while its database connection is cut, and books the event when Stripe delivers it again', async () => {
+    const database = new URL(testServerUri());
+    const proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port) });
+    const throughProxy = new URL(database);
+    throughProxy.host = `127.0.0.1:${proxy.port}`;
+    const cutOff = await startTestService({ role: 'all', stripe, clock, config: testConfig({ MONGODB_URI: throughProxy.href }) });
+    try {
+      const event = stripeEvent('product.created', { id: 'prod_Cut' }, merchant);
+      proxy.cut();
+      const refused = await deliver(cutOff.url ?? '', event);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
+      proxy.restore();
+      // Stripe's retry, once the database is back.
+      expect((await deliver(cutOff.url ?? '', event)).status).toBe(200);
+      expect(await processedEvent(cutOff.db, event.id)).toMatchObject({ outcome: 'ignored' });
+    } finally {
+      proxy.restore();
+      await cutOff.dispose();
+      await proxy.close();
+    }
+  });
+
+  it('answers 503, not 500, when FerretDB reports its SQLite database busy', async () => {
+    // FerretDB's answer to a write that waited too long for SQLite's write lock, as the driver
+    // raises it. It cannot be provoked on demand, so the event store throws it.
+    const busy = new MongoServerError({ ok: 0, code: 1, codeName: 'InternalError', errmsg: 'database is locked (5) (SQLITE_BUSY)' });
+    class BusyEventStore extends StripeEventStore {
+      override record(): Promise<'new' | 'duplicate'> {
+        return Promise.reject(busy);
+      }
+    }
+    const context = createServiceContext(service.db, testConfig(), { logger: createLogger('silent'), clock, stripe, queue: { enqueue: async () => undefined } });
+    const server = createApp({ ...context, events: new BusyEventStore(service.db) }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await deliver(`http://127.0.0.1:${port}`, stripeEvent('customer.updated', { id: 'cus_Tex' }, merchant));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
+      expect(await response.json()).toEqual({ error: { message: 'The database is unavailable; try again shortly' } });
+    } finally {
+      server.close();
     }
   });
 });

@@ -15,6 +15,8 @@ const port = z.coerce
 
 const milliseconds = z.coerce.number({ error: 'expected milliseconds' }).int('expected whole milliseconds').positive('expected a positive number');
 
+const count = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number');
+
 /** Up to two comma-separated secrets: the current one and, while it is being rotated, the next. */
 function secretList(prefix: string, what: string) {
   return z
@@ -44,6 +46,16 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: milliseconds.default(25_000),
   JOB_POLL_INTERVAL_MS: milliseconds.default(1_000),
+  /**
+   * Jobs one process holds locked at once (running or about to), across all job names. Each poll
+   * locks due jobs one query at a time until a limit is reached; without one, a poll locks the
+   * whole backlog before anything runs (see bench/README.md, "Webhooks in detail").
+   */
+  JOB_LOCK_LIMIT: count.default(20),
+  /** The same limit per job name, so a flood of one kind (Stripe events) leaves room for the others. */
+  JOB_LOCK_LIMIT_PER_NAME: count.default(10),
+  /** Jobs one process runs at once, across all job names (each job also has its own concurrency). */
+  JOB_MAX_CONCURRENCY: count.default(10),
   /** How long a job's lock lasts without renewal: a crashed worker's job runs again after this. */
   JOB_LOCK_LIFETIME_MS: milliseconds.default(10 * 60_000),
   STRIPE_APP_SECRETS: secretList('absec', 'app signing secrets'),

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { AccountSettingsRepository } from './accounts/accountSettings.js';
 import type { CertificateRepository } from './certificates/certificateRepository.js';
+import type { CertificateExternalIds } from './certificates/externalIds.js';
 import type { Clock } from './clock.js';
 import type { FileStore } from './files/fileStore.js';
 import type { Logger } from './logger.js';
@@ -23,6 +24,8 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly stripe: StripeGateway;
   readonly certificates: CertificateRepository;
+  /** The external ids certificates were imported under (CSV import). */
+  readonly externalIds: CertificateExternalIds;
   readonly settings: AccountSettingsRepository;
   /** Certificate files (GridFS). */
   readonly files: FileStore;

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, parseRole } from './config.js';
 import { NoDatabaseError } from './db/errors.js';
 import { createLogger } from './logger.js';
+import { installProcessErrorHandlers } from './processErrors.js';
 import { PortInUseError, startService } from './service.js';
 
 /** Problems an operator fixes by changing something: one clear line, no stack trace. */
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const role = parseRole(process.argv.slice(2));
   const logger = createLogger(config.LOG_LEVEL);
+  installProcessErrorHandlers(logger);
   const service = await startService({ config, role, logger });
   logger.info(
     {

@@ -7,11 +7,12 @@ import { connectDatabase } from './db/connect.js';
 import type { LocalServer } from './db/localServer.js';
 import { provisionDatabase } from './db/provision.js';
 import { createApp } from './http/app.js';
-import { createScheduler, defineJobs, type JobDefinition } from './jobs/scheduler.js';
+import { createScheduler, defineJobs, removeFinishedJobs, type JobDefinition } from './jobs/scheduler.js';
 import { workerJobs } from './jobs/index.js';
 import { agendaQueue, type JobQueue } from './jobs/queue.js';
 import { STATUS_SWEEP } from './jobs/statusSweep.js';
 import { CERTIFICATE_REQUESTS_DAILY } from './jobs/certificateRequestsDaily.js';
+import { REQUEUE_STRANDED_EVENTS, REQUEUE_STRANDED_EVENTS_EVERY } from './jobs/requeueStrandedEvents.js';
 import { EmailOutbox } from './mail/emailOutbox.js';
 import { Mailer } from './mail/mailer.js';
 import { PortalLinks } from './portal/links.js';
@@ -24,6 +25,7 @@ import { FilingPeriodRepository } from './periods/filingPeriods.js';
 import { ReprocessRunRepository } from './reprocess/runRepository.js';
 import { AccountSettingsRepository } from './accounts/accountSettings.js';
 import { CertificateRepository } from './certificates/certificateRepository.js';
+import { CertificateExternalIds } from './certificates/externalIds.js';
 import { systemClock, type Clock } from './clock.js';
 import { FileStore } from './files/fileStore.js';
 import type { ServiceContext } from './context.js';
@@ -70,6 +72,7 @@ export function createServiceContext(
     db,
     ...parts,
     certificates: new CertificateRepository(db),
+    externalIds: new CertificateExternalIds(db),
     settings: new AccountSettingsRepository(db),
     files: new FileStore(db, parts.clock),
     events: new StripeEventStore(db),
@@ -128,7 +131,14 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
     cleanups.push(() => client.close());
 
     // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.
-    const scheduler = createScheduler({ db, logger, pollIntervalMs: config.JOB_POLL_INTERVAL_MS });
+    const scheduler = createScheduler({
+      db,
+      logger,
+      pollIntervalMs: config.JOB_POLL_INTERVAL_MS,
+      lockLimit: config.JOB_LOCK_LIMIT,
+      lockLimitPerName: config.JOB_LOCK_LIMIT_PER_NAME,
+      maxConcurrency: config.JOB_MAX_CONCURRENCY,
+    });
     await scheduler.ready;
     cleanups.push(() => scheduler.stop(false));
 
@@ -139,6 +149,7 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
       queue: agendaQueue(scheduler),
     });
     await context.certificates.ensureIndexes();
+    await context.externalIds.ensureIndexes();
     await context.files.ensureIndexes();
     await context.events.ensureIndexes();
     await context.ledger.ensureIndexes();
@@ -150,11 +161,15 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
     defineJobs(scheduler, jobs(context), logger, config.JOB_LOCK_LIFETIME_MS);
 
     if (role !== 'web') {
+      const removed = await removeFinishedJobs(db);
+      if (removed > 0) logger.info({ removed }, 'removed finished jobs kept by an earlier version');
       await scheduler.start();
       // One recurring job under one name, however many processes declare it.
       await scheduler.every('1 day', STATUS_SWEEP, {}, { skipImmediate: true });
       // Hourly, so that each account's day (and its 08:00 emails) starts in its own time zone.
       await scheduler.every('1 hour', CERTIFICATE_REQUESTS_DAILY, {}, { skipImmediate: true });
+      // At start too (no skipImmediate): after a crash is when an event may be stored without its job.
+      await scheduler.every(REQUEUE_STRANDED_EVENTS_EVERY, REQUEUE_STRANDED_EVENTS, {});
       cleanups.push(async () => {
         const drained = await scheduler.drain(config.SHUTDOWN_TIMEOUT_MS);
         if (drained.timedOut) logger.warn({ running: drained.running }, 'shutdown timeout: unfinished jobs will be retried by another worker');

@@ -88,4 +88,6 @@ export * from './creditShare.js';
 export * from './creditNotes.js';
 export * from './revisions.js';
 export * from './ledgerTotals.js';
+export * from './flaggedReports.js';
+export * from './flaggedReportCsv.js';
 export { addAmounts, negateAmounts, sumAmounts, zeroAmounts } from './amounts.js';

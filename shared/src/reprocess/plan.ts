@@ -4,7 +4,7 @@ import { compareDates, type CalendarDate } from '../dates.js';
 import type { JurisdictionCode } from '../jurisdictions.js';
 import { currentEntries, standingAmounts } from '../ledger/currentEntries.js';
 import type { LedgerAddress, LedgerAddressSource } from '../ledger/invoiceFacts.js';
-import { certificateSnapshot, type LedgerEntry } from '../ledger/ledgerEntry.js';
+import { certificateSnapshot, type LedgerAmounts, type LedgerEntry } from '../ledger/ledgerEntry.js';
 import type { RevisedTreatment } from '../ledger/revisions.js';
 import { entriesBeforeRun } from '../ledger/revisions.js';
 import { isPastRefundStatute, refundStatute } from '../refundStatutes.js';
@@ -104,7 +104,12 @@ function skipReason(reason: NotCoveredReason): SkipReason {
   }
 }
 
-function planItem(entry: LedgerEntry, entries: readonly LedgerEntry[], request: ReprocessRequest, isFiled: (j: JurisdictionCode | null, key: string) => boolean): PlannedItem {
+function planItem(
+  entry: LedgerEntry,
+  standing: (entry: LedgerEntry) => LedgerAmounts,
+  request: ReprocessRequest,
+  isFiled: (j: JurisdictionCode | null, key: string) => boolean,
+): PlannedItem {
   const base: ItemBase = {
     invoiceId: entry.invoiceId,
     invoiceNumber: entry.invoiceNumber,
@@ -124,8 +129,7 @@ function planItem(entry: LedgerEntry, entries: readonly LedgerEntry[], request: 
   if (entry.treatment === 'reverse_charge' || (entry.treatment === 'exempt' && entry.certificate !== null)) {
     return { ...base, action: 'skip', reason: 'already_exempt' };
   }
-  const standing = standingAmounts(entry, entries);
-  const refund = Math.max(0, standing.tax);
+  const refund = Math.max(0, standing(entry).tax);
   return {
     ...base,
     action: 'change',
@@ -146,55 +150,110 @@ function planItem(entry: LedgerEntry, entries: readonly LedgerEntry[], request: 
   };
 }
 
-/** What a reprocess would do, transaction by transaction, and the summary the merchant acknowledges. */
+/**
+ * An item's place in a run's order: its transaction date, then its invoice and jurisdiction.
+ * A run works through its items in this order and checkpoints the last one it finished, so
+ * a resumed run (or one reading the ledger a day at a time) goes on after it.
+ */
+export function planPosition(item: Pick<ItemBase, 'transactionDate' | 'invoiceId' | 'jurisdiction'>): string {
+  return `${item.transactionDate}|${item.invoiceId}|${item.jurisdiction ?? ''}`;
+}
+
+const byPosition = (a: PlannedItem, b: PlannedItem): number => {
+  const pa = planPosition(a);
+  const pb = planPosition(b);
+  return pa < pb ? -1 : pa > pb ? 1 : 0;
+};
+
+/**
+ * The items for the lines (invoice × jurisdiction) among `entries`, in run order (`planPosition`).
+ * A line is judged by its revisions and negations, which all carry its transaction date, so the
+ * entries of one day are enough to plan that day's lines. Only the refund needs the current
+ * entry's credits, which may be dated later: `standing` gives what a current entry still stands
+ * for (by default from `entries`, which must then hold its credits).
+ */
+export function planLines(
+  entries: readonly LedgerEntry[],
+  request: ReprocessRequest,
+  isFiled: (jurisdiction: JurisdictionCode | null, periodKey: string) => boolean,
+  standing?: (entry: LedgerEntry) => LedgerAmounts,
+): PlannedItem[] {
+  const view = request.runId === undefined ? entries : entriesBeforeRun(entries, request.runId);
+  const standingOf = standing ?? ((entry: LedgerEntry) => standingAmounts(entry, view));
+  return currentEntries(view)
+    .filter(
+      (entry) =>
+        entry.customerId === request.certificate.customerId &&
+        compareDates(entry.transactionDate, request.start) >= 0 &&
+        compareDates(entry.transactionDate, request.end) <= 0,
+    )
+    .map((entry) => planItem(entry, standingOf, request, isFiled))
+    .sort(byPosition);
+}
+
+/** Adds up a plan's items one at a time (a large plan need not be held whole) into the summary the merchant acknowledges. */
+export function summaryTally(): { add(item: PlannedItem): void; summary(): ReprocessSummary } {
+  const skipped = Object.fromEntries(skipReasons.map((reason) => [reason, 0])) as Record<SkipReason, number>;
+  const refundByCurrency: Record<string, number> = {};
+  let transactions = 0;
+  let changes = 0;
+  let inFiledPeriods = 0;
+  let pastRefundStatute = 0;
+  let pastRefundStatuteAssumed = 0;
+  return {
+    add(item) {
+      transactions += 1;
+      if (item.action === 'skip') {
+        skipped[item.reason] += 1;
+        return;
+      }
+      changes += 1;
+      if (item.inFiledPeriod) inFiledPeriods += 1;
+      if (item.refund > 0) refundByCurrency[item.currency] = (refundByCurrency[item.currency] ?? 0) + item.refund;
+      if (item.pastRefundStatute) {
+        pastRefundStatute += 1;
+        if (item.refundStatuteAssumed) pastRefundStatuteAssumed += 1;
+      }
+    },
+    summary() {
+      const warnings: ReprocessWarning[] = [];
+      if (inFiledPeriods > 0) warnings.push('changes_in_filed_periods');
+      if (Object.keys(refundByCurrency).length > 0) warnings.push('refunds_due');
+      if (pastRefundStatute > 0) warnings.push('past_refund_statute');
+      return {
+        transactions,
+        changes,
+        inOpenPeriods: changes - inFiledPeriods,
+        inFiledPeriods,
+        skipped: { ...skipped },
+        refundByCurrency: { ...refundByCurrency },
+        pastRefundStatute,
+        pastRefundStatuteAssumed,
+        warnings,
+      };
+    },
+  };
+}
+
+const lineOrder = (a: PlannedItem, b: PlannedItem): number => {
+  const ka = `${a.invoiceId}|${a.jurisdiction ?? ''}`;
+  const kb = `${b.invoiceId}|${b.jurisdiction ?? ''}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+/** The preview's order: by invoice, then jurisdiction. */
+export function inPreviewOrder(items: PlannedItem[]): PlannedItem[] {
+  return items.sort(lineOrder);
+}
+
+/** What a reprocess would do, transaction by transaction (by invoice, then jurisdiction), and the summary the merchant acknowledges. */
 export function planReprocess(
   entries: readonly LedgerEntry[],
   request: ReprocessRequest,
   isFiled: (jurisdiction: JurisdictionCode | null, periodKey: string) => boolean,
 ): ReprocessPlan {
-  const view = request.runId === undefined ? entries : entriesBeforeRun(entries, request.runId);
-  const inRange = currentEntries(view).filter(
-    (entry) =>
-      entry.customerId === request.certificate.customerId &&
-      compareDates(entry.transactionDate, request.start) >= 0 &&
-      compareDates(entry.transactionDate, request.end) <= 0,
-  );
-  const items = inRange.map((entry) => planItem(entry, view, request, isFiled));
-  const skipped = Object.fromEntries(skipReasons.map((reason) => [reason, 0])) as Record<SkipReason, number>;
-  const refundByCurrency: Record<string, number> = {};
-  let changes = 0;
-  let inFiledPeriods = 0;
-  let pastRefundStatute = 0;
-  let pastRefundStatuteAssumed = 0;
-  for (const item of items) {
-    if (item.action === 'skip') {
-      skipped[item.reason] += 1;
-      continue;
-    }
-    changes += 1;
-    if (item.inFiledPeriod) inFiledPeriods += 1;
-    if (item.refund > 0) refundByCurrency[item.currency] = (refundByCurrency[item.currency] ?? 0) + item.refund;
-    if (item.pastRefundStatute) {
-      pastRefundStatute += 1;
-      if (item.refundStatuteAssumed) pastRefundStatuteAssumed += 1;
-    }
-  }
-  const warnings: ReprocessWarning[] = [];
-  if (inFiledPeriods > 0) warnings.push('changes_in_filed_periods');
-  if (Object.keys(refundByCurrency).length > 0) warnings.push('refunds_due');
-  if (pastRefundStatute > 0) warnings.push('past_refund_statute');
-  return {
-    items,
-    summary: {
-      transactions: items.length,
-      changes,
-      inOpenPeriods: changes - inFiledPeriods,
-      inFiledPeriods,
-      skipped,
-      refundByCurrency,
-      pastRefundStatute,
-      pastRefundStatuteAssumed,
-      warnings,
-    },
-  };
+  const items = inPreviewOrder(planLines(entries, request, isFiled));
+  const tally = summaryTally();
+  for (const item of items) tally.add(item);
+  return { items, summary: tally.summary() };
 }

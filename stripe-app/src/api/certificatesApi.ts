@@ -14,6 +14,7 @@ import type {
   ComplianceSummary,
   CustomerCertificates,
   FileAttached,
+  FileLink,
   CertificateRequestView,
   LedgerEntryList,
   ReprocessPreview,
@@ -76,6 +77,11 @@ export class CertificatesApi {
   /** A file the merchant uploaded with StripeFileUploader; the service keeps its own copy. */
   attachStripeFile(certificateId: string, stripeFileId: string): Promise<FileAttached> {
     return this.client.request('POST', `/certificates/${id(certificateId)}/files`, { body: { stripeFileId } });
+  }
+
+  /** A short-lived link to a stored file: a Dashboard tab cannot send the signed headers a download needs. */
+  fileLink(certificateId: string, fileId: string): Promise<FileLink> {
+    return this.client.request('POST', `/certificates/${id(certificateId)}/files/${id(fileId)}/link`);
   }
 
   requestCertificate(input: CertificateRequestInput): Promise<CertificateRequestView> {

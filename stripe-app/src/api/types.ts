@@ -71,6 +71,12 @@ export interface FileAttached {
   readonly certificate: CertificateView;
 }
 
+/** `FileLink`: opens one stored file in a browser tab, without a signature, until `expiresAt`. */
+export interface FileLink {
+  readonly url: string;
+  readonly expiresAt: Instant;
+}
+
 export interface CertificateSubmission {
   readonly reason: ExemptionReason;
   readonly reasonOther: string | null;
@@ -203,7 +209,13 @@ export interface ComplianceSummary {
   readonly windowDays: number;
   readonly byStatus: Readonly<Record<CertificateStatus, number>>;
   readonly total: number;
+  /** Per jurisdiction some certificate covers, by code; a certificate counts under each of its jurisdictions. */
+  readonly byJurisdiction: readonly { readonly jurisdiction: JurisdictionCode; readonly byStatus: Readonly<Record<CertificateStatus, number>>; readonly total: number }[];
   readonly expiring: readonly { readonly withinDays: number; readonly count: number }[];
+  /** Customer submissions waiting for review. */
+  readonly pendingSubmissions: number;
+  /** Requests sent to customers whose link still works. */
+  readonly outstandingRequests: number;
   readonly exposedInvoices: number;
   readonly overCollectedInvoices: number;
 }

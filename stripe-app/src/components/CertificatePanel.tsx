@@ -104,7 +104,7 @@ function layoutOf(state: PanelState): Layout {
                 ))}
               </Menu>
             )}
-            <CertificateReview certificate={certificate} />
+            <CertificateReview certificate={certificate} fileLinks={state.fileLinks} />
           </Box>
         ),
         secondary: close,

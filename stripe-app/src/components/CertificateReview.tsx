@@ -1,8 +1,10 @@
-import { Badge, Box, Divider, PropertyList, PropertyListItem } from '@stripe/ui-extension-sdk/ui';
+import { Box, Divider, PropertyList, PropertyListItem } from '@stripe/ui-extension-sdk/ui';
 import type { ReactNode } from 'react';
 import type { CertificateDetail, HistoryEntry } from '../api/types';
 import { formatDate, formatInstant } from '../domain/format';
 import { formLabel, jurisdictionLabel, purchaseLabel, reasonLabel } from '../domain/labels';
+import type { FileLinks } from '../hooks/useFileLinks';
+import { CertificateFileRow } from './CertificateFileRow';
 import { CertificateStatusBadge } from './CertificateStatusBadge';
 
 const SOURCE: Record<CertificateDetail['source'], string> = {
@@ -26,12 +28,8 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
   </Box>
 );
 
-function kilobytes(size: number): string {
-  return `${Math.max(1, Math.round(size / 1024))} KB`;
-}
-
-/** Everything on file for one certificate: details, jurisdictions, files, notes and history. */
-export const CertificateReview = ({ certificate }: { certificate: CertificateDetail }) => (
+/** Everything on file for one certificate: details, jurisdictions, files (each can be opened), notes and history. */
+export const CertificateReview = ({ certificate, fileLinks }: { certificate: CertificateDetail; fileLinks: FileLinks }) => (
   <Box css={{ stack: 'y', gap: 'large' }}>
     <Section title="Certificate details">
       <PropertyList>
@@ -70,10 +68,12 @@ export const CertificateReview = ({ certificate }: { certificate: CertificateDet
         <Box css={{ color: 'secondary' }}>No signed certificate on file yet. Upload one from the options menu.</Box>
       ) : (
         certificate.files.map((file) => (
-          <Box key={file.id} css={{ stack: 'x', gap: 'small', alignY: 'center' }}>
-            <Badge type="neutral">{file.contentType === 'application/pdf' ? 'PDF' : file.contentType === 'image/png' ? 'PNG' : 'JPEG'}</Badge>
-            <Box>{`${file.filename} · ${kilobytes(file.size)} · uploaded ${formatInstant(file.uploadedAt)}`}</Box>
-          </Box>
+          <CertificateFileRow
+            key={file.id}
+            file={file}
+            link={fileLinks.stateOf(certificate.id, file.id)}
+            onRequestLink={() => fileLinks.request(certificate.id, file.id)}
+          />
         ))
       )}
     </Section>

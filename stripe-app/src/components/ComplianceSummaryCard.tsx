@@ -1,4 +1,4 @@
-import { certificateStatuses } from '@exemptions/shared';
+import { certificateStatuses, getJurisdiction, type CertificateStatus } from '@exemptions/shared';
 import { BarChart, Box, PropertyList, PropertyListItem } from '@stripe/ui-extension-sdk/ui';
 import type { ComplianceSummary } from '../api/types';
 import { formatDate, plural } from '../domain/format';
@@ -11,7 +11,13 @@ const STATUS_LABELS: Record<(typeof certificateStatuses)[number], string> = {
   archived: 'Archived',
 };
 
-/** The compliance summary: a chart of certificates per status, what expires soon, and flagged invoices. */
+/** "3 certificates: 2 active, 1 expired", listing only the statuses some certificate has. */
+function statusBreakdown(byStatus: Readonly<Record<CertificateStatus, number>>, total: number): string {
+  const parts = certificateStatuses.filter((status) => byStatus[status] > 0).map((status) => `${byStatus[status]} ${STATUS_LABELS[status].toLowerCase()}`);
+  return parts.length === 0 ? plural(total, 'certificate') : `${plural(total, 'certificate')}: ${parts.join(', ')}`;
+}
+
+/** The compliance summary: a chart of certificates per status, per jurisdiction, what expires soon, the request queue, and flagged invoices. */
 export const ComplianceSummaryCard = ({ summary }: { summary: ComplianceSummary }) => (
   <Box css={{ stack: 'y', gap: 'large' }}>
     <Box css={{ stack: 'y', gap: 'small' }}>
@@ -23,12 +29,29 @@ export const ComplianceSummaryCard = ({ summary }: { summary: ComplianceSummary 
         ))}
       </PropertyList>
     </Box>
+    {summary.byJurisdiction.length > 0 && (
+      <Box css={{ stack: 'y', gap: 'small' }}>
+        <Box css={{ font: 'subheading' }}>By jurisdiction</Box>
+        <PropertyList>
+          {summary.byJurisdiction.map((row) => (
+            <PropertyListItem key={row.jurisdiction} label={`${getJurisdiction(row.jurisdiction).name} (${row.jurisdiction})`} value={statusBreakdown(row.byStatus, row.total)} />
+          ))}
+        </PropertyList>
+      </Box>
+    )}
     <Box css={{ stack: 'y', gap: 'small' }}>
       <Box css={{ font: 'subheading' }}>Expiring</Box>
       <PropertyList>
         {summary.expiring.map((row) => (
           <PropertyListItem key={row.withinDays} label={`Within ${row.withinDays} days`} value={plural(row.count, 'certificate')} />
         ))}
+      </PropertyList>
+    </Box>
+    <Box css={{ stack: 'y', gap: 'small' }}>
+      <Box css={{ font: 'subheading' }}>Requests</Box>
+      <PropertyList>
+        <PropertyListItem label="Submissions waiting for review" value={plural(summary.pendingSubmissions, 'submission')} />
+        <PropertyListItem label="Requests waiting on the customer" value={plural(summary.outstandingRequests, 'request')} />
       </PropertyList>
     </Box>
     <Box css={{ stack: 'y', gap: 'small' }}>

@@ -15,6 +15,13 @@ export function formatInstant(instant: Instant): string {
   return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(parsed);
 }
 
+/** The time of day of an instant, as the merchant's browser sees it: "3:04 PM". */
+export function formatTime(instant: Instant): string {
+  const parsed = new Date(instant);
+  if (Number.isNaN(parsed.getTime())) return instant;
+  return new Intl.DateTimeFormat('en-US', { timeStyle: 'short' }).format(parsed);
+}
+
 /** Integer minor units in their currency: (1050, 'usd') → "$10.50"; zero-decimal currencies stay whole. */
 export function formatMoney(minor: number, currency: string): string {
   const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });

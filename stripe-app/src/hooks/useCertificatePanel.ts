@@ -18,6 +18,8 @@ import type { FieldErrors } from '../domain/certificateDraft';
 import { offersRenewal } from '../domain/requestRules';
 import type { Platform } from '../platform';
 import { useCertificateEditor } from './useCertificateEditor';
+import { useFileLinks } from './useFileLinks';
+import type { FileLinks } from './useFileLinks';
 import type { CertificateEditor } from './useCertificateEditor';
 import { useReprocessWizard } from './useReprocessWizard';
 import type { ReprocessWizard } from './useReprocessWizard';
@@ -56,6 +58,8 @@ export interface CertificatePanel {
   readonly archiveReason: string;
   readonly requestForm: RequestForm;
   readonly uploadedFile: string | null;
+  /** Links that open the certificate's stored files in a new tab. */
+  readonly fileLinks: FileLinks;
   /** What the options menu offers for the certificate under review. */
   readonly options: readonly OptionId[];
   readonly deps: { readonly api: CertificatesApi; readonly mutations: ReturnType<typeof mutationsFor>; readonly cache: QueryCache; readonly platform: Platform };
@@ -93,6 +97,7 @@ export function useCertificatePanel(api: CertificatesApi, cache: QueryCache, pla
   const [requestForm, setRequestForm] = useState<RequestForm>({ email: '', message: '', errors: {} });
   const [uploadedFile, setUploadedFile] = useState<string | null>(null);
   const editor = useCertificateEditor(emptyDraft);
+  const fileLinks = useFileLinks(api);
   const mutations = mutationsFor(api, cache);
 
   const certificateId = 'certificateId' in panel ? panel.certificateId : null;
@@ -154,6 +159,7 @@ export function useCertificatePanel(api: CertificatesApi, cache: QueryCache, pla
     archiveReason,
     requestForm,
     uploadedFile,
+    fileLinks,
     options,
     deps: { api, mutations, cache, platform },
 

@@ -142,11 +142,17 @@ export function summary(overrides: Partial<ComplianceSummary> = {}): ComplianceS
     windowDays: 30,
     byStatus: { active: 8, expiring_soon: 2, not_yet_effective: 1, expired: 3, archived: 4 },
     total: 18,
+    byJurisdiction: [
+      { jurisdiction: 'US-CA', byStatus: { active: 2, expiring_soon: 0, not_yet_effective: 0, expired: 1, archived: 0 }, total: 3 },
+      { jurisdiction: 'US-TX', byStatus: { active: 7, expiring_soon: 2, not_yet_effective: 1, expired: 2, archived: 4 }, total: 16 },
+    ],
     expiring: [
       { withinDays: 30, count: 2 },
       { withinDays: 60, count: 5 },
       { withinDays: 90, count: 7 },
     ],
+    pendingSubmissions: 2,
+    outstandingRequests: 1,
     exposedInvoices: 3,
     overCollectedInvoices: 1,
     ...overrides,

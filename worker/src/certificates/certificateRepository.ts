@@ -197,6 +197,35 @@ export class CertificateRepository {
     return entries.map(({ version, action, actor, at, changes }) => ({ version, action, actor, at, changes }));
   }
 
+  /** Every certificate of the tenant, oldest first: the CSV export. */
+  async all(tenant: Tenant): Promise<StoredCertificate[]> {
+    const documents = await this.certificates.find(tenantFilter(tenant)).sort({ createdAt: 1, _id: 1 }).toArray();
+    return documents.map(fromDocument);
+  }
+
+  /** What status per jurisdiction is computed from, for every certificate of the tenant (the compliance summary). */
+  async statusInputs(tenant: Tenant): Promise<Pick<Certificate, 'archivedAt' | 'jurisdictions'>[]> {
+    return this.certificates.find(tenantFilter(tenant), { projection: { _id: 0, archivedAt: 1, jurisdictions: 1 } }).toArray();
+  }
+
+  /**
+   * Certificates with a jurisdiction that took effect by `to` and one that runs to `from` or
+   * later (or never expires), customer by customer: a superset of those in force during the
+   * range (two different jurisdictions may meet the two conditions), which callers narrow in
+   * code, since FerretDB has no $elemMatch on documents.
+   */
+  async inForceSuperset(tenant: Tenant, from: string, to: string): Promise<StoredCertificate[]> {
+    const documents = await this.certificates
+      .find({
+        ...tenantFilter(tenant),
+        'jurisdictions.effectiveDate': { $lte: to },
+        $or: [{ 'jurisdictions.expirationDate': null }, { 'jurisdictions.expirationDate': { $gte: from } }],
+      } as Filter<CertificateDocument>)
+      .sort({ customerId: 1, createdAt: 1, _id: 1 })
+      .toArray();
+    return documents.map(fromDocument);
+  }
+
   async ofCustomer(tenant: Tenant, customerId: string): Promise<StoredCertificate[]> {
     const documents = await this.certificates.find({ ...tenantFilter(tenant), customerId }).sort({ createdAt: 1, _id: 1 }).toArray();
     return documents.map(fromDocument);

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import { isDuplicateKeyError } from './connect.js';
 
 /** Another process holds the lock; the job is retried later. */
@@ -42,5 +42,55 @@ export async function withKeyLock<T>(db: Db, key: string, ttlMs: number, work: (
     return await work();
   } finally {
     await locks.deleteOne({ _id: key, owner });
+  }
+}
+
+/**
+ * `withKeyLock` for several keys at once, in a constant number of round trips when none is
+ * contended: one unordered `insertMany` takes every free key, and one `deleteMany` releases them.
+ * A key another process holds is taken over as `withKeyLock` does when that lock has expired;
+ * if one is still held, the keys already taken are released and `LockBusyError` is thrown, so
+ * `work` runs only with all of them.
+ */
+export async function withKeyLocks<T>(db: Db, keys: readonly string[], ttlMs: number, work: () => Promise<T>): Promise<T> {
+  const unique = [...new Set(keys)];
+  if (unique.length === 0) return work();
+  const locks: Collection<LockDocument> = db.collection<LockDocument>('locks');
+  const owner = `${process.pid}:${Math.random().toString(36).slice(2)}`;
+  const lockOf = (key: string): LockDocument => ({ _id: key, owner, expiresAt: new Date(Date.now() + ttlMs) });
+  const release = async (): Promise<void> => {
+    await locks.deleteMany({ _id: { $in: unique }, owner });
+  };
+  let contended: string[] = [];
+  try {
+    await locks.insertMany(unique.map(lockOf), { ordered: false });
+  } catch (error) {
+    const writeErrors = error instanceof MongoBulkWriteError ? (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) : [];
+    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000)) {
+      await release();
+      throw error;
+    }
+    contended = writeErrors.map((writeError) => unique[writeError.index] as string);
+  }
+  try {
+    for (const key of contended) {
+      const held = await locks.findOne({ _id: key });
+      if (held !== null && held.expiresAt.getTime() > Date.now()) throw new LockBusyError(key);
+      await locks.deleteOne({ _id: key, owner: held?.owner ?? '' });
+      try {
+        await locks.insertOne(lockOf(key));
+      } catch (retryError) {
+        if (isDuplicateKeyError(retryError)) throw new LockBusyError(key);
+        throw retryError;
+      }
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  try {
+    return await work();
+  } finally {
+    await release();
   }
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import {
   attachCertificateFile,
   certificateLimits,
@@ -8,7 +7,6 @@ import {
   type Actor,
   type CertificateFile,
 } from '@exemptions/shared';
-import { create as contentDisposition } from 'content-disposition';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { statusBasisFor } from '../accounts/accountSettings.js';
@@ -24,13 +22,14 @@ import { FileRejectedError } from './fileRejectedError.js';
 import { isStoredFileId } from './fileStore.js';
 import { readSingleFileUpload, UPLOAD_FIELD } from './multipartUpload.js';
 import { safeFilename } from './safeFilename.js';
+import { sendStoredFile } from './sendStoredFile.js';
 import { sniffContentType, UnsupportedContentTypeError } from './sniffContentType.js';
 
 /** The purpose `StripeFileUploader` gives merchant uploads; other files (identity documents, dispute evidence) are not ours to copy. */
 export const STRIPE_FILE_PURPOSE = 'tax_document_user_upload';
 
-const certificateIdParam = z.string().regex(/^cert_[0-9a-f]{24}$/, 'must be a certificate id (cert_…)');
-const fileIdParam = z.string().refine(isStoredFileId, 'must be a certificate file id (cfile_…)');
+export const certificateIdParam = z.string().regex(/^cert_[0-9a-f]{24}$/, 'must be a certificate id (cert_…)');
+export const fileIdParam = z.string().refine(isStoredFileId, 'must be a certificate file id (cfile_…)');
 
 export const attachStripeFileSchema = z.strictObject({
   stripeFileId: z.string().regex(/^file_[A-Za-z0-9]{1,250}$/, 'must be a Stripe file id (file_…)'),
@@ -162,25 +161,7 @@ export function fileRoutes(context: ServiceContext): Router {
     const download = stored.certificate.files.some((file) => file.id === fileId) ? await files.open(tenant, id, fileId) : null;
     if (download === null) throw new HttpError(404, `No file ${fileId} on certificate ${id}`);
 
-    const { file, stream } = download;
-    res.status(200).set({
-      'Content-Type': file.contentType,
-      'Content-Length': String(file.size),
-      'Content-Disposition': contentDisposition(file.filename),
-      // The type is the sniffed one; the browser must not guess another, nor render it in our origin.
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'private, no-store',
-    });
-    try {
-      await pipeline(stream, res);
-    } catch (error) {
-      // Headers are gone by now, so there is no error to answer with: the cut-short body (shorter
-      // than Content-Length) is how the client learns. A client that hung up is not an error.
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        logger.error({ err: error, certificateId: id, fileId }, 'certificate file download failed mid-stream');
-      }
-    }
+    await sendStoredFile(res, download, { logger, logContext: { certificateId: id, fileId } });
   });
 
   return router;

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../db/connect.js';
 import { ensureIndexes } from '../db/indexes.js';
 import type { Tenant } from '../tenancy.js';
+import { pdfActiveContent, type PdfActiveContent } from './pdfActiveContent.js';
 
 export const CERTIFICATE_FILES_BUCKET = 'certificate_files';
 
@@ -18,6 +19,8 @@ export interface CertificateFileMetadata {
   /** Sniffed from the bytes when stored; what downloads are served as. */
   contentType: CertificateFileContentType;
   uploadedAt: string;
+  /** What the scan found in a PDF when it was stored; absent when nothing (and on files stored before the scan). */
+  activeContent?: PdfActiveContent[];
 }
 
 interface CertificateFileDocument extends GridFSFile {
@@ -33,6 +36,8 @@ export interface StoredFile {
   readonly size: number;
   readonly sha256: string;
   readonly uploadedAt: string;
+  /** Only on a PDF with active content (JavaScript, launch actions, embedded files). */
+  readonly activeContent?: PdfActiveContent[];
 }
 
 export interface StoredFileDownload {
@@ -76,6 +81,7 @@ function toStoredFile(document: CertificateFileDocument): StoredFile {
     size: document.length,
     sha256: document.metadata.sha256,
     uploadedAt: document.metadata.uploadedAt,
+    ...(document.metadata.activeContent !== undefined && document.metadata.activeContent.length > 0 ? { activeContent: [...document.metadata.activeContent] } : {}),
   };
 }
 
@@ -131,6 +137,9 @@ export class FileStore {
     if (existing !== null) return { file: existing, created: false };
 
     const id = new ObjectId();
+    // Every way a file arrives (the portal, the operators' upload, a Stripe File, an approval's
+    // copy) stores it here, so every stored PDF is scanned and its file record flagged.
+    const activeContent = contentType === 'application/pdf' ? pdfActiveContent(bytes) : [];
     const metadata: CertificateFileMetadata = {
       accountId: tenant.accountId,
       livemode: tenant.livemode,
@@ -138,6 +147,7 @@ export class FileStore {
       sha256,
       contentType,
       uploadedAt: this.clock.now().toISOString(),
+      ...(activeContent.length > 0 ? { activeContent } : {}),
     };
     try {
       await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,13 @@ import { FileRejectedError } from './fileRejectedError.js';
 /** The part of an operator's upload form that carries the certificate. */
 export const UPLOAD_FIELD = 'file';
 
+/**
+ * busboy marks a file truncated as soon as it *reaches* `fileSize`, so a limit of exactly
+ * `certificateLimits.fileBytes` would refuse a file of exactly 10 MiB, which the rest of the
+ * service (and a Stripe File) accepts. One byte more: only a file over the limit is cut off.
+ */
+const BUSBOY_FILE_SIZE_LIMIT = certificateLimits.fileBytes + 1;
+
 /** One file from a multipart form. Its declared type is not kept: only the bytes say what it is. */
 export interface UploadedFile {
   readonly filename: string | null;
@@ -32,7 +39,7 @@ export function readSingleFileUpload(req: Request): Promise<UploadedFile> {
       headers: { 'content-type': contentType },
       // Browsers send file names as raw UTF-8, not latin1 as the RFC would have it.
       defParamCharset: 'utf8',
-      limits: { files: 1, fileSize: certificateLimits.fileBytes, fields: 4, parts: 5, fieldNameSize: 100, fieldSize: 1024, headerPairs: 20 },
+      limits: { files: 1, fileSize: BUSBOY_FILE_SIZE_LIMIT, fields: 4, parts: 5, fieldNameSize: 100, fieldSize: 1024, headerPairs: 20 },
     });
   } catch (error) {
     throw new HttpError(400, `Malformed multipart body: ${error instanceof Error ? error.message : String(error)}`);
@@ -46,6 +53,9 @@ export function readSingleFileUpload(req: Request): Promise<UploadedFile> {
     };
 
     parser.on('file', (name, stream, info) => {
+      // A body cut off inside a part makes busboy destroy the part's stream with an error; with
+      // no listener that error is thrown as an uncaught exception, which stops the process.
+      stream.on('error', (error: Error) => refuse(new HttpError(400, `Malformed multipart body: ${error.message}`)));
       if (name !== UPLOAD_FIELD || upload !== undefined) {
         refuse(new HttpError(400, `Unexpected file part ${JSON.stringify(name)}: send one file, in a part named "${UPLOAD_FIELD}"`));
         stream.resume();
@@ -115,7 +125,7 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
       defParamCharset: 'utf8',
       limits: {
         files: 1,
-        fileSize: certificateLimits.fileBytes,
+        fileSize: BUSBOY_FILE_SIZE_LIMIT,
         fields: options.maxFields,
         parts: options.maxFields + 1,
         fieldNameSize: 100,
@@ -144,6 +154,10 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
     };
 
     parser.on('file', (name, stream, info) => {
+      // A body cut off inside a part makes busboy destroy the part's stream with an error; with
+      // no listener that error is thrown as an uncaught exception, which stops the process (the
+      // portal is public: one request would do it).
+      stream.on('error', (error: Error) => (problem ??= `The form could not be read: ${error.message}`));
       // An empty file input still sends a part, with no name and no bytes: that is "no file".
       if (name !== options.fileField || file !== null) {
         stream.resume();

@@ -1,7 +1,8 @@
 import { inflateSync } from 'node:zlib';
+import type { PdfActiveContentKind } from '@exemptions/shared';
 
 /** PDF features that act when the file is opened, which a reviewer should know of before opening it. */
-export type PdfActiveContent = 'javascript' | 'launch_action' | 'embedded_file';
+export type PdfActiveContent = PdfActiveContentKind;
 
 const markers: ReadonlyArray<{ readonly kind: PdfActiveContent; readonly names: readonly string[] }> = [
   { kind: 'javascript', names: ['/JavaScript', '/JS'] },

@@ -2,13 +2,17 @@ import cors from 'cors';
 import express, { Router } from 'express';
 import { certificateLimits } from '@exemptions/shared';
 import { settingsRoutes } from '../accounts/routes.js';
+import { auditPackageRoutes } from '../audit/routes.js';
 import { certificateRoutes } from '../certificates/routes.js';
+import { certificateCsvRoutes } from '../certificates/csvRoutes.js';
 import { complianceRoutes } from '../compliance/routes.js';
 import { coverageRoutes } from '../coverage/routes.js';
 import { ledgerRoutes } from '../ledger/routes.js';
 import { periodRoutes } from '../periods/routes.js';
 import { reprocessRoutes } from '../reprocess/routes.js';
+import { reportRoutes } from '../reports/routes.js';
 import { fileRoutes } from '../files/fileRoutes.js';
+import { fileLinkRoutes } from '../files/fileLinkRoutes.js';
 import { certificateRequestRoutes } from '../requests/routes.js';
 import { appSignatureAuth } from './auth/appSignature.js';
 import { parseJsonBody } from './auth/jsonBody.js';
@@ -39,6 +43,9 @@ export function createApiRouter(context: ServiceContext): Router {
   router.use(appSignatureAuth({ secrets: context.appSecrets }));
   // Before parseJsonBody, which refuses non-JSON bodies: the operators' upload is multipart.
   router.use(fileRoutes(context));
+  router.use(fileLinkRoutes(context));
+  // Also before parseJsonBody (the import's body is the CSV), and before /certificates/:id.
+  router.use(certificateCsvRoutes(context));
   router.use(parseJsonBody);
   router.use(certificateRoutes(context));
   router.use(settingsRoutes(context));
@@ -48,5 +55,7 @@ export function createApiRouter(context: ServiceContext): Router {
   router.use(periodRoutes(context));
   router.use(reprocessRoutes(context));
   router.use(complianceRoutes(context));
+  router.use(reportRoutes(context));
+  router.use(auditPackageRoutes(context));
   return router;
 }

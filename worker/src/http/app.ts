@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { outboxRoutes } from '../mail/outboxRoutes.js';
 import { PORTAL_PREFIX } from '../portal/links.js';
 import { portalRoutes, redactPortalPath } from '../portal/routes.js';
+import { fileDownloadRoutes, redactDownloadPath } from '../files/fileLinkRoutes.js';
 
 export function createApp(context: ServiceContext): Express {
   const { db, logger } = context;
@@ -23,8 +24,8 @@ export function createApp(context: ServiceContext): Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      // A portal link's token is a credential: it never reaches the logs.
-      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactPortalPath(req.url ?? ''), params: undefined }) },
+      // Portal and download links' tokens are credentials: they never reach the logs.
+      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactDownloadPath(redactPortalPath(req.url ?? '')), params: undefined }) },
     }),
   );
 
@@ -42,6 +43,8 @@ export function createApp(context: ServiceContext): Express {
   app.use('/api/v1', createApiRouter(context));
   // The customer portal: public pages with their own CSP, rate limits and error pages.
   app.use(PORTAL_PREFIX, portalRoutes(context, context.portal));
+  // Short-lived links to certificate files, opened in a browser tab that cannot sign (the token is the key).
+  app.use(fileDownloadRoutes(context));
   if (context.portal.outboxRoute) app.use(outboxRoutes(context));
 
   app.use(notFoundHandler);

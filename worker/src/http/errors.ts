@@ -1,8 +1,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import Stripe from 'stripe';
 import { RequestTransitionError } from '@exemptions/shared';
+import { isTransientDatabaseError } from '../db/errors.js';
 import { StripeNotConfiguredError } from '../stripe/stripeGateway.js';
+
+/** What a 503 for an unavailable database asks the caller to wait before retrying. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** An error whose message is safe to show the caller, with the HTTP status it maps to. */
 export class HttpError extends Error {
@@ -40,8 +43,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     res.status(502).json({ error: { message: 'Stripe did not answer; try again shortly' } });
     return;
   }
-  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) {
-    req.log.error({ err: error }, 'database unavailable');
+  // Connection lost, no server, SQLite busy: the same request succeeds later, so the caller is
+  // told to retry (Stripe redelivers a webhook that got a 5xx), not that something is broken.
+  if (isTransientDatabaseError(error)) {
+    req.log.warn({ err: error }, 'database unavailable');
+    res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(503).json({ error: { message: 'The database is unavailable; try again shortly' } });
     return;
   }

@@ -11,11 +11,13 @@
  * committed file must equal what this module builds.
  */
 import {
+  auditRangeMaxYears,
   calendarDateSchema,
   certificateFileContentTypes,
   certificateFileSchema,
   certificateInputSchema,
   certificateJurisdictionSchema,
+  certificateCsvLimits,
   certificateLimits,
   certificatePatchSchema,
   certificateRequestInputSchema,
@@ -33,11 +35,15 @@ import { z } from 'zod';
 import { accountSettingsSchema } from '../accounts/accountSettings.js';
 import { archiveBodySchema, listQuerySchema } from '../certificates/routes.js';
 import { complianceSummaryQuerySchema, complianceSummarySchema } from '../compliance/routes.js';
+import { auditPackageQuerySchema } from '../audit/routes.js';
+import { certificateExportQuerySchema, importRejectedSchema, importReportSchema } from '../certificates/csvRoutes.js';
+import { flaggedReportSchema, reportQuerySchema } from '../reports/routes.js';
 import { conflictListSchema, sweepQueuedSchema } from '../coverage/routes.js';
 import { ledgerEntryListSchema, ledgerQuerySchema, ledgerTotalsQuerySchema, ledgerTotalsSchema } from '../ledger/routes.js';
 import { filedPeriodSchema, fileRequestSchema, periodListSchema, periodsQuerySchema } from '../periods/routes.js';
 import { previewRequestSchema, previewSchema, runListSchema, runSchema, startRequestSchema } from '../reprocess/routes.js';
 import { attachStripeFileSchema } from '../files/fileRoutes.js';
+import { DOWNLOAD_PREFIX, FILE_LINK_LIFETIME_MS, fileLinkSchema } from '../files/fileLinkRoutes.js';
 import { UPLOAD_FIELD } from '../files/multipartUpload.js';
 import { approveBodySchema, rejectBodySchema, requestIdParam, requestListQuerySchema, resendBodySchema, reviewQueueQuerySchema } from '../requests/routes.js';
 import { certificateRequestViewSchema } from '../requests/requestView.js';
@@ -193,6 +199,10 @@ const responseComponents = {
   ReprocessRun: runSchema,
   ReprocessRunList: runListSchema,
   ComplianceSummary: complianceSummarySchema,
+  FlaggedReport: flaggedReportSchema,
+  ImportReport: importReportSchema,
+  ImportRejected: importRejectedSchema,
+  FileLink: fileLinkSchema,
 } as const;
 
 type RequestComponent = keyof typeof requestComponents;
@@ -245,15 +255,46 @@ const descriptions = new Map<z.ZodType, Omit<SchemaMeta, 'id'>>([
     { description: 'Every error but a version conflict. When the fault is in the request’s content, `details` names each field and why.' },
   ],
   [fileAttachedSchema, { description: 'The attached file and the certificate holding it.' }],
+  [
+    fileLinkSchema,
+    {
+      description:
+        `A link that downloads one file without a signature: \`GET <PUBLIC_URL>${DOWNLOAD_PREFIX}/<token>\`, outside this API. ` +
+        'It answers the file as an attachment (`Content-Disposition: attachment`, the stored type, `X-Content-Type-Options: nosniff`, ' +
+        "`Content-Security-Policy: default-src 'none'; sandbox; frame-ancestors 'none'`, `Referrer-Policy: no-referrer`) until `expiresAt`, " +
+        'then `410`; an unknown or altered token answers `404`.',
+    },
+  ],
   [conflictErrorResponseSchema, { description: 'The certificate changed since the version the client edited: `details.current` is the record now.' }],
   [
     complianceSummarySchema,
     {
       description:
-        'What an audit asks first, as of today in the account’s time zone: certificates per status, those with a jurisdiction in force expiring within 30, 60 and 90 days (cumulative), ' +
+        'What an audit asks first, as of today in the account’s time zone: certificates per status, overall and per jurisdiction, ' +
+        'those with a jurisdiction in force expiring within 30, 60 and 90 days (cumulative), submissions waiting for review and requests waiting on a customer, ' +
         'and the invoices whose current ledger treatment is flagged for exposure or over-collection.',
     },
   ],
+  [
+    flaggedReportSchema,
+    {
+      description:
+        'One row per invoice × jurisdiction whose current treatment carries the flag (voided or since-covered invoices are not listed), with what it still stands for net of credit notes, ' +
+        'in minor units of `currency`. `totals` are the ledger totals of exactly those rows’ entries, one per currency.',
+    },
+  ],
+  [
+    importReportSchema,
+    {
+      description:
+        'What the import does (dry run) or did to each row without a problem — matched by `externalId` within the account — and every problem by line (1 is the header) and column. ' +
+        'A dry run writes nothing.',
+    },
+  ],
+  [importRejectedSchema, { description: 'The CSV has problems, so nothing was imported: `details` lists each by line (1 is the header), column and why.' }],
+  [reportQuerySchema.shape.from, { description: 'First transaction date (the invoice’s finalization day in the account’s time zone), included.' }],
+  [reportQuerySchema.shape.to, { description: 'Last transaction date, included; not before `from`.' }],
+  [reportQuerySchema.shape.jurisdiction, { description: 'Only this jurisdiction (ISO 3166-2, such as US-TX).' }],
   [listQuerySchema.shape.q, { description: 'Prefix of the customer’s name, email or id; case-insensitive.' }],
   [listQuerySchema.shape.status, { description: 'Only certificates with this status today.' }],
   [listQuerySchema.shape.jurisdiction, { description: 'Only certificates covering this jurisdiction (ISO 3166-2, such as US-TX).' }],
@@ -309,7 +350,8 @@ type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 503;
 
 type RequestBody =
   | { readonly json: RequestComponent; readonly required: boolean }
-  | { readonly multipart: RequestComponent };
+  | { readonly multipart: RequestComponent }
+  | { readonly csv: string };
 
 type SuccessBody = { readonly json: ResponseComponent } | { readonly binary: readonly string[] };
 
@@ -335,6 +377,8 @@ export interface ApiOperation {
   };
   /** A 409's body: the current certificate (`ConflictError`, the default) or a plain `Error` (requests: the reason is the message). */
   readonly conflictSchema?: 'ConflictError' | 'Error';
+  /** A 422's body when it is not a plain `Error` (the CSV import lists its problems by line). */
+  readonly unprocessableSchema?: 'ImportRejected';
   /** Errors particular to this operation, with why; every signed operation may also answer 400, 401 and 503. */
   readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
 }
@@ -352,6 +396,36 @@ const fileAttached = {
   body: { json: 'FileAttached' },
   also: { status: 200, description: 'The certificate already holds these bytes: that file, and no new version.' },
 } as const;
+
+/** A report as JSON and as CSV: the same filters, the same rows. */
+function reportOperations(name: 'exposure' | 'over-collection', summary: string): ApiOperation[] {
+  const operationId = name === 'exposure' ? 'ExposureReport' : 'OverCollectionReport';
+  return [
+    {
+      method: 'get',
+      path: `/reports/${name}`,
+      operationId: `get${operationId}`,
+      summary,
+      description: 'Filtered by transaction date (both ends included) and jurisdiction; amounts as the invoices currently stand, net of credit notes.',
+      query: reportQuerySchema,
+      success: { status: 200, description: 'The rows, oldest transaction first, and their totals per currency.', body: { json: 'FlaggedReport' } },
+    },
+    {
+      method: 'get',
+      path: `/reports/${name}.csv`,
+      operationId: `export${operationId}`,
+      summary: `${summary}, as CSV`,
+      description: 'The same rows as the JSON report, one per line; the certificate is flattened into `certificateId`, `certificateVersion` and `certificateNumber`, taxability reasons are space-separated.',
+      query: reportQuerySchema,
+      success: {
+        status: 200,
+        description: 'RFC 4180 CSV in UTF-8 with a byte-order mark; amounts in minor units of `currency`.',
+        body: { binary: ['text/csv'] },
+        headers: { 'Content-Disposition': '`attachment` with a file name naming the report and its filters.', 'Cache-Control': '`private, no-store`.' },
+      },
+    },
+  ];
+}
 
 /** Every operation of /api/v1, in the order the README lists them. */
 export const apiOperations: readonly ApiOperation[] = [
@@ -380,6 +454,53 @@ export const apiOperations: readonly ApiOperation[] = [
     body: { json: 'CertificateInput', required: true },
     success: { status: 201, description: 'The certificate, at version 1.', body: { json: 'Certificate' } },
     errors: { 413: tooLarge, 415: jsonBodyProblems, 422: 'The customer does not exist (or was deleted) in this Stripe account.' },
+  },
+  {
+    method: 'get',
+    path: '/certificates/export.csv',
+    operationId: 'exportCertificates',
+    summary: 'Every certificate of the account as CSV, one line per certificate',
+    description:
+      'Every field, jurisdictions flattened into numbered column groups (`jurisdiction1Code`, `jurisdiction1RegistrationId`, `jurisdiction1EffectiveDate`, `jurisdiction1ExpirationDate`, `jurisdiction2…`). ' +
+      '`externalId` is the id the certificate was imported under, else its own id, so the file imports back onto the same certificates. See the README’s “Reports and CSV”.',
+    query: certificateExportQuerySchema,
+    success: {
+      status: 200,
+      description: 'RFC 4180 CSV in UTF-8 with a byte-order mark; text a spreadsheet would run as a formula starts with an apostrophe.',
+      body: { binary: ['text/csv'] },
+      headers: { 'Content-Disposition': '`attachment; filename=certificates-<today>.csv`.', 'Cache-Control': '`private, no-store`.' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/certificates/import/dry-run',
+    operationId: 'dryRunCertificateImport',
+    summary: 'Check a certificate CSV: what importing it would do, and every problem by line and column',
+    description: 'Writes nothing. The columns are the export’s; rows match certificates by `externalId` within the account.',
+    query: certificateExportQuerySchema,
+    body: { csv: 'The CSV, as `text/csv` in UTF-8 (the export’s columns; see the README’s “Reports and CSV”).' },
+    success: { status: 200, description: 'What each row would do, and the problems (none when the file can be imported).', body: { json: 'ImportReport' } },
+    errors: { 413: `The body is larger than the worker accepts, or has more than ${certificateCsvLimits.rows} rows.`, 415: 'The body is not `text/csv` in UTF-8.' },
+  },
+  {
+    method: 'post',
+    path: '/certificates/import',
+    operationId: 'importCertificates',
+    summary: 'Import a certificate CSV (idempotent: matched by external id)',
+    description:
+      'Only a file without problems is imported; otherwise nothing is written (422). A new external id creates a certificate (source `import`); a changed row edits its certificate ' +
+      'through the versioned path (history `imported`, then `archived` if the row archives it); an unchanged row changes nothing, so importing the same file again changes nothing.',
+    query: certificateExportQuerySchema,
+    body: { csv: 'The CSV, as `text/csv` in UTF-8 (the export’s columns; see the README’s “Reports and CSV”).' },
+    success: { status: 200, description: 'What was done to each row.', body: { json: 'ImportReport' } },
+    unprocessableSchema: 'ImportRejected',
+    errors: {
+      409: 'A certificate changed while the import ran: the lines before it are imported, and running the same file again finishes the rest.',
+      413: `The body is larger than the worker accepts, or has more than ${certificateCsvLimits.rows} rows.`,
+      415: 'The body is not `text/csv` in UTF-8.',
+      422: 'Some lines have problems (listed by line and column); nothing was imported.',
+    },
+    conflictSchema: 'Error',
   },
   {
     method: 'get',
@@ -479,6 +600,21 @@ export const apiOperations: readonly ApiOperation[] = [
     errors: { 404: 'No such certificate, or no such file on it, in this account and mode.' },
   },
   {
+    method: 'post',
+    path: '/certificates/:id/files/:fileId/link',
+    operationId: 'createFileLink',
+    summary: 'A short-lived download link for a certificate file',
+    description:
+      `For a browser tab, which cannot send the signed headers: the link opens this one file for ${FILE_LINK_LIFETIME_MS / 60_000} minutes, ` +
+      'as often as needed. Each call issues a new link.',
+    pathParams: {
+      ...certificateIdParams,
+      fileId: { schema: fileIdParam, description: 'The id of a file of this certificate (`files[].id`).' },
+    },
+    success: { status: 201, description: 'A new link and when it stops working.', body: { json: 'FileLink' } },
+    errors: { 404: 'No such certificate in this account and mode, the certificate has no file, or this file is not on it.' },
+  },
+  {
     method: 'get',
     path: '/settings',
     operationId: 'getSettings',
@@ -535,6 +671,28 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Certificates per status, expiring within 30/60/90 days, and flagged invoices',
     query: complianceSummaryQuerySchema,
     success: { status: 200, description: 'The counts as of today.', body: { json: 'ComplianceSummary' } },
+  },
+  ...reportOperations('exposure', 'Exposure report: finalized invoices exempted without a valid certificate'),
+  ...reportOperations('over-collection', 'Over-collection report: invoices charged tax while a certificate covered them (refund candidates)'),
+  {
+    method: 'get',
+    path: '/audit-package',
+    operationId: 'downloadAuditPackage',
+    summary: 'An audit package for one customer or a date range (a zip, streamed)',
+    description:
+      'Give `customerId` (every certificate of the customer, archived ones too, with every ledger entry booked against each) or `from` and `to` ' +
+      `(at most ${auditRangeMaxYears} years: the certificates in force on some day of the range or booked against a transaction dated in it, with the entries dated in it). ` +
+      'The zip holds one folder: `certificates/<id>/files/…` (each stored file byte for byte), `certificates/<id>/ledger-entries.csv` and `.json` ' +
+      '(the entries whose certificate snapshot names the certificate), `manifest.csv` (a line per file), `manifest.json` and `README.txt`. ' +
+      'The manifest lists each certificate’s fields, jurisdictions and status, and each file’s path in the zip and SHA-256. ' +
+      'A scope with no certificates is a valid zip with an empty manifest. The package is the data as of its `generatedAt`.',
+    query: auditPackageQuerySchema,
+    success: {
+      status: 200,
+      description: 'The zip, streamed as it is written; a failure after the first byte cuts the download short.',
+      body: { binary: ['application/zip'] },
+      headers: { 'Content-Disposition': '`attachment`, `audit-<customer or range>-<today>.zip`.' },
+    },
   },
   {
     method: 'post',
@@ -720,7 +878,11 @@ const signedErrors: Readonly<Partial<Record<ErrorStatus, string>>> = {
   503: 'No app signing secret is configured on the worker.',
 };
 
-const errorSchemaFor = (status: ErrorStatus, operation: ApiOperation): ResponseComponent => (status === 409 ? (operation.conflictSchema ?? 'ConflictError') : 'Error');
+function errorSchemaFor(status: ErrorStatus, operation: ApiOperation): ResponseComponent {
+  if (status === 409) return operation.conflictSchema ?? 'ConflictError';
+  if (status === 422) return operation.unprocessableSchema ?? 'Error';
+  return 'Error';
+}
 
 function jsonContent(component: string): JsonObject {
   return { 'application/json': { schema: { $ref: componentRef(component) } } };
@@ -746,6 +908,7 @@ function parametersOf(operation: ApiOperation, requestRegistry: z.core.$ZodRegis
 }
 
 function requestBodyOf(body: RequestBody): JsonObject {
+  if ('csv' in body) return { required: true, description: body.csv, content: { 'text/csv': { schema: { type: 'string' } } } };
   if ('multipart' in body) {
     return {
       required: true,

@@ -1,39 +1,56 @@
-import { NoCurrentEntryError, revisionEntries } from '@exemptions/shared';
 import { z } from 'zod';
 import type { ServiceContext } from '../context.js';
-import { withKeyLock } from '../db/keyLock.js';
-import { LEDGER_LOCK_TTL_MS, ledgerLockKey } from '../ledger/applyLedgerEvent.js';
 import { ledgerContextFor } from '../ledger/ledgerContextFor.js';
-import { buildReprocessPlan } from '../reprocess/buildPlan.js';
-import type { RunProgress } from '../reprocess/runRepository.js';
+import { applyBatch } from '../reprocess/applyBatch.js';
+import { planRun, runRequest, type PlanReading } from '../reprocess/buildPlan.js';
+import { WORK_LIST_CHUNK, type RunProgress, type WorkLine } from '../reprocess/runRepository.js';
 import { defineJob } from './scheduler.js';
 
 export const REPROCESS_RUN = 'reprocess-run';
 
 export const reprocessRunData = z.object({ runId: z.string().startsWith('rp_') });
 
-/** Transactions per checkpoint: progress is saved and cancellation checked between batches. */
+/** Transactions in a run's first batch. Progress is saved and cancellation checked between batches. */
 export const REPROCESS_BATCH = 25;
+
+/**
+ * Batches double while one takes under half of `BATCH_TARGET_MS` and halve (down to the first
+ * size) when one takes over twice that, up to this many transactions: a batch's fixed cost
+ * (its locks, the checkpoint, the cancellation check) is then spread thin, while a cancel still
+ * takes effect within about a second and a batch holds its invoices' locks far less long than
+ * `LEDGER_LOCK_TTL_MS`.
+ */
+export const REPROCESS_MAX_BATCH = 200;
+const BATCH_TARGET_MS = 1_000;
 
 /** The job's lock is renewed at least this often, so a slow batch is not taken for a dead worker. */
 const TOUCH_EVERY_MS = 500;
 
 /**
- * Applies a certificate to a customer's transactions, batch by batch. Safe to kill at any point:
- * entry ids are deterministic (a redone transaction adds nothing), the plan is rebuilt from the
- * ledger as it was before this run, and the checkpoint says where to resume.
+ * Applies a certificate to a customer's transactions, batch by batch, down the run's work list
+ * (written by the start request: see `planRun`). Safe to kill at any point: the list does not
+ * change, entry ids are deterministic (a redone transaction adds nothing), each transaction is
+ * planned from the ledger as it was before this run, and the checkpoint (transactions done, in
+ * list order) says where to resume. Neither the plan nor the list is held whole, so memory does
+ * not grow with the number of transactions.
  */
-export function reprocessRunJob(context: ServiceContext) {
+export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReading, 'wholeLedgerEntries'> = {}) {
   return defineJob({
     name: REPROCESS_RUN,
     data: reprocessRunData,
     concurrency: 2,
+    // Runs are long: one locked while waiting behind two others could outlive its lock and be
+    // taken for abandoned, so a process locks no more runs than it can start.
+    lockLimit: 2,
     onGiveUp: async (data, error) => {
       const parsed = reprocessRunData.safeParse(data);
-      if (parsed.success) await context.reprocessRuns.update(parsed.data.runId, { status: 'failed', error: error.message, finishedAt: context.clock.now() });
+      if (!parsed.success) return;
+      await context.reprocessRuns.update(parsed.data.runId, { status: 'failed', error: error.message, finishedAt: context.clock.now() });
+      const run = await context.reprocessRuns.getById(parsed.data.runId);
+      await context.reprocessRuns.dropWorkList(parsed.data.runId, run?.workList?.chunks ?? 0);
     },
     handler: async ({ runId }, job) => {
-      const { reprocessRuns: runs, certificates, ledger, clock, logger } = context;
+      const { reprocessRuns: runs, certificates, clock, logger } = context;
       const run = await runs.getById(runId);
       if (run === null || run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed') return;
       const tenant = { accountId: run.accountId, livemode: run.livemode };
@@ -42,53 +59,65 @@ export function reprocessRunJob(context: ServiceContext) {
       const stored = await certificates.find(tenant, run.certificateId);
       if (stored === null || stored.certificate.archivedAt !== null) {
         await runs.update(runId, { status: 'failed', error: 'the certificate was archived or removed before the run finished', finishedAt: clock.now() });
+        await runs.dropWorkList(runId, run.workList?.chunks ?? 0);
         return;
       }
-      const plan = await buildReprocessPlan(context, tenant, stored.certificate, run, runId);
       let progress: RunProgress = { processed: run.processed, changed: run.changed, skipped: { ...run.skipped } };
+      let workList = run.workList;
+      if (workList === undefined) {
+        // Started before runs kept a work list: make it now, from the ledger as it was before this
+        // run. Its order may differ from the one a checkpoint counted in, so start over; finished
+        // transactions are redone harmlessly (their entries are there already).
+        const planned = await planRun(context, tenant, stored.certificate, run, runId, { ...reading, refunds: false, ownEntries: true });
+        workList = planned.workList;
+        progress = { processed: 0, changed: 0, skipped: {} };
+        await runs.update(runId, { workList, total: workList.lines, ...progress });
+      }
+      const request = await runRequest(context, tenant, stored.certificate, run, runId);
+
+      let chunk: { index: number; lines: readonly WorkLine[] } = { index: -1, lines: [] };
+      const linesFrom = async (position: number, count: number): Promise<WorkLine[]> => {
+        const lines: WorkLine[] = [];
+        for (let at = position; at < Math.min(position + count, workList.lines); at += 1) {
+          const index = Math.floor(at / WORK_LIST_CHUNK);
+          if (chunk.index !== index) chunk = { index, lines: await runs.workListChunk(runId, index) };
+          const line = chunk.lines[at % WORK_LIST_CHUNK];
+          if (line === undefined) throw new Error(`reprocess run ${runId}: line ${at} of its work list is missing`);
+          lines.push(line);
+        }
+        return lines;
+      };
       let touchedAt = Date.now();
       const keepAlive = async (): Promise<void> => {
         if (Date.now() - touchedAt < TOUCH_EVERY_MS) return;
         await job.touch();
         touchedAt = Date.now();
       };
-      await runs.update(runId, { total: plan.items.length });
 
-      for (let start = progress.processed; start < plan.items.length; start += REPROCESS_BATCH) {
-        if (await runs.cancelRequested(runId)) {
+      let batchSize = REPROCESS_BATCH;
+      while (progress.processed < workList.lines) {
+        const began = Date.now();
+        // Once per batch, so a period filed during the run is respected from the next batch on.
+        const [cancelled, ledger] = await Promise.all([runs.cancelRequested(runId), ledgerContextFor(context, tenant)]);
+        if (cancelled) {
           await runs.update(runId, { status: 'cancelled', finishedAt: clock.now() });
+          await runs.dropWorkList(runId, workList.chunks);
           return;
         }
+        const lines = await linesFrom(progress.processed, batchSize);
+        const outcome = await applyBatch(context, tenant, { ...request, today: ledger.today, runId }, lines, ledger);
         const skipped = { ...progress.skipped };
-        let changed = progress.changed;
-        // Once per batch, so a period filed during the run is respected from the next batch on.
-        const ctx = await ledgerContextFor(context, tenant);
-        for (const item of plan.items.slice(start, start + REPROCESS_BATCH)) {
-          if (item.action === 'skip') {
-            skipped[item.reason] = (skipped[item.reason] ?? 0) + 1;
-            continue;
-          }
-          const added = await withKeyLock(context.db, ledgerLockKey(tenant, item.invoiceId), LEDGER_LOCK_TTL_MS, async () => {
-            const entries = await ledger.find(tenant, { invoiceId: item.invoiceId });
-            try {
-              const batch = revisionEntries({ entries, invoiceId: item.invoiceId, jurisdiction: item.jurisdiction, next: item.next, runId }, ctx);
-              await ledger.append(tenant, batch, clock.now());
-              return true;
-            } catch (error) {
-              // Voided since the plan was made: nothing to revise.
-              if (error instanceof NoCurrentEntryError) return false;
-              throw error;
-            }
-          });
-          if (added) changed += 1;
-          else skipped.no_longer_current = (skipped.no_longer_current ?? 0) + 1;
-          await keepAlive();
-        }
-        progress = { processed: Math.min(start + REPROCESS_BATCH, plan.items.length), changed, skipped };
+        for (const [reason, count] of Object.entries(outcome.skipped) as Array<[keyof typeof skipped, number]>) skipped[reason] = (skipped[reason] ?? 0) + count;
+        progress = { processed: progress.processed + lines.length, changed: progress.changed + outcome.changed, skipped };
         await runs.update(runId, progress);
         await keepAlive();
+        const took = Date.now() - began;
+        if (took < BATCH_TARGET_MS / 2) batchSize = Math.min(REPROCESS_MAX_BATCH, batchSize * 2);
+        else if (took > BATCH_TARGET_MS * 2) batchSize = Math.max(REPROCESS_BATCH, Math.floor(batchSize / 2));
       }
+      // A cancel asked for during the last batch comes too late: the run is complete.
       await runs.update(runId, { status: 'completed', finishedAt: clock.now() });
+      await runs.dropWorkList(runId, workList.chunks);
       logger.info({ runId, ...progress }, 'reprocess run completed');
     },
   });

@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { withSafeLocking } from './lockingBackend.js';
 
 /**
  * One job: its name, the schema of its data, its handler and its options in one place.
@@ -14,6 +15,8 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   data: Schema;
   handler: (data: z.infer<Schema>, job: Job) => Promise<void>;
   concurrency?: number;
+  /** Jobs of this name held locked at once by one process; JOB_LOCK_LIMIT_PER_NAME unless given. */
+  lockLimit?: number;
   lockLifetimeMs?: number;
   /** Retry policy for failures; exponential from 1 s, five retries, unless given. */
   backoff?: BackoffStrategy;
@@ -36,10 +39,19 @@ export function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Sc
   return definition;
 }
 
+/** Agenda's collection. Jobs that succeeded are removed, so it holds waiting, running, recurring and failed jobs. */
+export const JOBS_COLLECTION = 'jobs';
+
 export interface SchedulerOptions {
   db: Db;
   logger: Logger;
   pollIntervalMs: number;
+  /** Jobs held locked at once by this process, all names together (Agenda's `lockLimit`). */
+  lockLimit: number;
+  /** The same per job name, unless a job sets its own (Agenda's `defaultLockLimit`). */
+  lockLimitPerName: number;
+  /** Jobs running at once in this process (Agenda's `maxConcurrency`). */
+  maxConcurrency: number;
 }
 
 /**
@@ -47,14 +59,37 @@ export interface SchedulerOptions {
  * streams. Jobs are defined afterwards (`defineJobs`), since their handlers need a context
  * that itself enqueues through this scheduler.
  */
-export function createScheduler({ db, logger, pollIntervalMs }: SchedulerOptions): Agenda {
+export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLimitPerName, maxConcurrency }: SchedulerOptions): Agenda {
   const agenda = new Agenda({
-    backend: new MongoBackend({ mongo: db, collection: 'jobs' }),
+    backend: withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), logger),
     // A number, not a human interval: agenda 6 reads '200 milliseconds' as 200 seconds.
     processEvery: pollIntervalMs,
+    // Each poll locks at most this many, so a backlog is taken in bites and work starts at once.
+    lockLimit,
+    defaultLockLimit: lockLimitPerName,
+    maxConcurrency,
   });
   agenda.on('error', (error: unknown) => logger.error({ err: error }, 'job scheduler error'));
   return agenda;
+}
+
+/**
+ * Deletes a one-off job whose handler succeeded. It is of no further use (idempotency rests on
+ * the events', ledger entries' and emails' own keys, never on a job document), and every lock
+ * query reads past it, so `jobs` keeps only waiting, running, recurring and failed jobs (failed
+ * ones stay for inspection). Done here rather than with Agenda's `removeOnComplete`, which
+ * deletes after announcing completion, so a `drain()` that checks at that moment still sees the
+ * job running and waits out its whole timeout. Agenda's own final save of the job then matches
+ * nothing, which it ignores ("the job was removed during execution").
+ */
+async function forgetSucceededJob(job: Job, logger: Logger): Promise<void> {
+  if (job.attrs.type === 'single' || job.attrs.nextRunAt != null) return;
+  try {
+    await job.remove();
+  } catch (error) {
+    // The job did its work; failing it now would only run it again. It is removed at the next start.
+    logger.warn({ err: error, job: job.attrs.name }, 'could not remove a finished job');
+  }
 }
 
 export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000): void {
@@ -68,9 +103,11 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
           throw new InvalidJobDataError(`invalid data for job ${definition.name}: ${parsed.error.message}`);
         }
         await definition.handler(parsed.data, job);
+        await forgetSucceededJob(job, logger);
       },
       {
         concurrency: definition.concurrency ?? 5,
+        lockLimit: definition.lockLimit,
         lockLifetime: definition.lockLifetimeMs ?? defaultLockLifetimeMs,
         backoff: retryUnlessInvalid(definition.backoff ?? defaultBackoff),
       },
@@ -82,4 +119,19 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
       });
     }
   }
+}
+
+/**
+ * Deletes finished one-off jobs: those earlier versions kept (one per event ever received), and
+ * any `forgetSucceededJob` could not remove. Run when a jobs process starts; keeps recurring
+ * jobs (they have a next run), running ones (locked) and failed ones (a fail count).
+ */
+export async function removeFinishedJobs(db: Db): Promise<number> {
+  const { deletedCount } = await db.collection(JOBS_COLLECTION).deleteMany({
+    nextRunAt: null,
+    lockedAt: null,
+    lastFinishedAt: { $ne: null },
+    $or: [{ failCount: null }, { failCount: 0 }],
+  });
+  return deletedCount;
 }

@@ -7,7 +7,7 @@ import { tenantOf } from '../http/auth/tenant.js';
 import { HttpError } from '../http/errors.js';
 import { validate } from '../http/validate.js';
 import { REPROCESS_RUN } from '../jobs/reprocessRun.js';
-import { CustomerAddressUnavailableError, buildReprocessPlan } from './buildPlan.js';
+import { CustomerAddressUnavailableError, buildReprocessPlan, planRun } from './buildPlan.js';
 import type { ReprocessRun } from './runRepository.js';
 
 const MAX_RANGE_YEARS = 10;
@@ -150,10 +150,9 @@ export function reprocessRoutes(context: ServiceContext): Router {
     return stored.certificate;
   }
 
-  async function plan(res: Response, id: string, range: z.infer<typeof previewRequestSchema>) {
-    const certificate = await applicableCertificate(res, id);
+  async function planned<T>(build: () => Promise<T>): Promise<T> {
     try {
-      return { certificate, plan: await buildReprocessPlan(context, tenantOf(res), certificate, range) };
+      return await build();
     } catch (error) {
       if (error instanceof CustomerAddressUnavailableError) throw new HttpError(422, `prioritizeCustomerAddress: ${error.message}`);
       throw error;
@@ -163,31 +162,37 @@ export function reprocessRoutes(context: ServiceContext): Router {
   router.post('/certificates/:id/reprocess/preview', async (req, res) => {
     const id = validate(idParam, req.params.id, 'certificate id');
     const range = validate(previewRequestSchema, req.body ?? {}, 'body');
-    res.json(previewView((await plan(res, id, range)).plan));
+    const certificate = await applicableCertificate(res, id);
+    res.json(previewView(await planned(() => buildReprocessPlan(context, tenantOf(res), certificate, range))));
   });
 
   router.post('/certificates/:id/reprocess', async (req, res) => {
     const id = validate(idParam, req.params.id, 'certificate id');
     const { acknowledgedWarnings, ...range } = validate(startRequestSchema, req.body ?? {}, 'body');
-    const { certificate, plan: preview } = await plan(res, id, range);
-    const missing = preview.summary.warnings.filter((warning) => !acknowledgedWarnings.includes(warning));
-    if (missing.length > 0) {
-      throw new HttpError(422, `acknowledgedWarnings: acknowledge ${missing.join(', ')} before starting`, { warnings: preview.summary.warnings, summary: preview.summary });
-    }
+    const certificate = await applicableCertificate(res, id);
     const tenant = tenantOf(res);
+    const runId = `rp_${randomBytes(12).toString('hex')}`;
+    // The summary, and the run's work list written as the plan is read (no plan is held whole).
+    const { summary, workList } = await planned(() => planRun(context, tenant, certificate, range, runId, { refunds: true }));
+    const missing = summary.warnings.filter((warning) => !acknowledgedWarnings.includes(warning));
+    if (missing.length > 0) {
+      await runs.dropWorkList(runId, workList.chunks);
+      throw new HttpError(422, `acknowledgedWarnings: acknowledge ${missing.join(', ')} before starting`, { warnings: summary.warnings, summary });
+    }
     const run = {
-      id: `rp_${randomBytes(12).toString('hex')}`,
+      id: runId,
       accountId: tenant.accountId,
       livemode: tenant.livemode,
       certificateId: certificate.id,
       customerId: certificate.customerId,
       ...range,
       status: 'queued' as const,
-      total: preview.items.length,
+      total: workList.lines,
+      workList,
       processed: 0,
       changed: 0,
       skipped: {},
-      preview: preview.summary,
+      preview: summary,
       acknowledged: acknowledgedWarnings,
       requestedBy: { type: 'user' as const, id: tenant.userId },
       createdAt: clock.now(),

@@ -19,7 +19,6 @@ export interface StoredEvent {
   created: number;
   receivedAt: Date;
   payload: string;
-  enqueuedAt: Date | null;
   processedAt: Date | null;
   outcome: EventOutcome | null;
 }
@@ -34,6 +33,8 @@ export class StripeEventStore {
   ensureIndexes(): Promise<void> {
     return ensureIndexes(this.events, [
       { key: { accountId: 1, livemode: 1, type: 1, created: 1 }, name: 'by_type' },
+      // The recovery sweep's query (webhooks/strandedEvents.ts).
+      { key: { processedAt: 1, receivedAt: 1 }, name: 'unprocessed' },
     ]);
   }
 
@@ -47,7 +48,6 @@ export class StripeEventStore {
         created: event.created,
         receivedAt,
         payload,
-        enqueuedAt: null,
         processedAt: null,
         outcome: null,
       });
@@ -62,12 +62,26 @@ export class StripeEventStore {
     return this.events.findOne({ _id: eventId });
   }
 
-  async markEnqueued(eventId: string, at: Date): Promise<void> {
-    await this.events.updateOne({ _id: eventId }, { $set: { enqueuedAt: at } });
+  /**
+   * Ids of the events received before `cutoff` and not processed yet, oldest first, in batches:
+   * waiting for their job, failed, or stranded by a crash between storing and queueing.
+   */
+  async *unprocessedReceivedBefore(cutoff: Date, batchSize = 500): AsyncGenerator<string[]> {
+    const cursor = this.events
+      .find({ processedAt: null, receivedAt: { $lt: cutoff } }, { projection: { _id: 1 }, sort: { receivedAt: 1 } })
+      .batchSize(batchSize);
+    let batch: string[] = [];
+    for await (const { _id } of cursor) {
+      batch.push(_id);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async markProcessed(eventId: string, outcome: EventOutcome, at: Date): Promise<void> {
     await this.events.updateOne({ _id: eventId }, { $set: { processedAt: at, outcome } });
   }
-
 }

@@ -2,12 +2,13 @@ import express, { Router } from 'express';
 import type { ServiceContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { PROCESS_STRIPE_EVENT } from '../jobs/processStripeEvent.js';
+import { queueEventsWithoutJob } from './strandedEvents.js';
 import { verifyStripeEvent } from './verify.js';
 
 /**
- * Stripe's webhook endpoint. It answers 2xx only once the event is stored and queued, so an
- * event is never acknowledged and then lost; a redelivery finds the stored event and, unless it
- * was already queued, queues it again. A database outage becomes a 503, and Stripe retries.
+ * Stripe's webhook endpoint. It answers 2xx only once the event is stored and has a job, so an
+ * event is never acknowledged and then lost; a redelivery of an event not processed yet checks
+ * that it has a job and queues one if not. A database outage becomes a 503, and Stripe retries.
  */
 export function stripeWebhookRoutes(context: ServiceContext): Router {
   const router = Router();
@@ -22,17 +23,18 @@ export function stripeWebhookRoutes(context: ServiceContext): Router {
     const tenant = { accountId, livemode: event.livemode };
     req.log.info({ eventId: event.id, type: event.type, accountId }, 'stripe event received');
 
+    // Two writes: the event, then its job. Nothing records "queued" on the event: a process that
+    // dies between the two leaves a stored event with no job, which the redelivery (below) or
+    // the recovery sweep (strandedEvents.ts) queues.
     const stored = await context.events.record(event, tenant, raw.toString('utf8'), context.clock.now());
-    if (stored === 'duplicate') {
-      const existing = await context.events.find(event.id);
-      if (existing !== null && existing.enqueuedAt !== null) {
-        res.json({ received: true, duplicate: true });
-        return;
-      }
+    if (stored === 'new') {
+      await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId: event.id });
+      res.json({ received: true, duplicate: false });
+      return;
     }
-    await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId: event.id });
-    await context.events.markEnqueued(event.id, context.clock.now());
-    res.json({ received: true, duplicate: stored === 'duplicate' });
+    const existing = await context.events.find(event.id);
+    if (existing === null || existing.processedAt === null) await queueEventsWithoutJob(context, [event.id]);
+    res.json({ received: true, duplicate: true });
   });
   return router;
 }

@@ -1,0 +1,79 @@
+import type { AgendaBackend, JobRepository } from 'agenda';
+import { isTransientDatabaseError } from '../db/errors.js';
+import type { Logger } from '../logger.js';
+
+const UNLOCK_ATTEMPTS = 3;
+const UNLOCK_RETRY_DELAY_MS = 250;
+
+type GetNextJobToRun = JobRepository['getNextJobToRun'];
+type UnlockJob = JobRepository['unlockJob'];
+
+/**
+ * Agenda 6.2.6 polls every `processEvery`, and each poll "fills the queue" per job name by
+ * locking due jobs one `getNextJobToRun` at a time. It never waits for the previous poll's fill
+ * (it sets a "filling" mark and never reads it), so when a fill outlasts the interval the fills
+ * pile up; where findAndModify is not atomic (FerretDB) two of them lock the same job and it
+ * runs twice. Here a lock query for a name that already has one in flight finds nothing, so the
+ * later fill ends at once and the running one keeps locking up to the lock limits.
+ */
+function oneLockQueryPerName(next: GetNextJobToRun, target: JobRepository): GetNextJobToRun {
+  const inFlight = new Set<string>();
+  return async (jobName, ...rest) => {
+    if (inFlight.has(jobName)) return undefined;
+    inFlight.add(jobName);
+    try {
+      return await next.call(target, jobName, ...rest);
+    } finally {
+      inFlight.delete(jobName);
+    }
+  };
+}
+
+/**
+ * Agenda calls `unlockJob` without awaiting it (a job locked past a limit, or not due soon
+ * enough), so its failure would be an unhandled rejection that ends the process. A transient
+ * failure (SQLite busy) is retried; a lasting one is logged, and the job's lock simply expires
+ * after its lock lifetime, when any process may run it.
+ */
+function unlockWithoutRejecting(unlock: UnlockJob, target: JobRepository, logger: Logger): UnlockJob {
+  return async (job) => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await unlock.call(target, job);
+        return;
+      } catch (error) {
+        if (attempt < UNLOCK_ATTEMPTS && isTransientDatabaseError(error)) {
+          await new Promise((resolve) => setTimeout(resolve, UNLOCK_RETRY_DELAY_MS * attempt));
+          continue;
+        }
+        logger.warn({ err: error, job: job.name, jobId: String(job._id) }, 'could not release a job lock; it expires after the lock lifetime');
+        return;
+      }
+    }
+  };
+}
+
+/** The backend Agenda is given: the same storage, with the two changes above to how jobs are locked and released. */
+export function withSafeLocking(backend: AgendaBackend, logger: Logger): AgendaBackend {
+  const repository = backend.repository;
+  const getNextJobToRun = oneLockQueryPerName(repository.getNextJobToRun, repository);
+  const unlockJob = unlockWithoutRejecting(repository.unlockJob, repository, logger);
+  const wrapped = new Proxy(repository, {
+    get(target, property) {
+      if (property === 'getNextJobToRun') return getNextJobToRun;
+      if (property === 'unlockJob') return unlockJob;
+      const value: unknown = Reflect.get(target, property, target);
+      // The repository's methods use `this` (its collection).
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    name: backend.name,
+    repository: wrapped,
+    notificationChannel: backend.notificationChannel,
+    logger: backend.logger,
+    ownsConnection: backend.ownsConnection,
+    connect: () => backend.connect(),
+    disconnect: () => backend.disconnect(),
+  };
+}
