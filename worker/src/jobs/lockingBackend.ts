@@ -1,4 +1,5 @@
 import type { AgendaBackend, JobRepository } from 'agenda';
+import type { Collection, Document, ObjectId } from 'mongodb';
 import { isTransientDatabaseError } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 
@@ -29,6 +30,50 @@ function oneLockQueryPerName(next: GetNextJobToRun, target: JobRepository): GetN
   };
 }
 
+/** How many due jobs one candidate query reads (see `lockFromCandidates`). */
+export const CANDIDATE_BATCH = 50;
+
+interface Candidate {
+  readonly _id: ObjectId;
+  readonly nextRunAt: Date;
+}
+
+/**
+ * Agenda locks each job with one `findOneAndUpdate` over every job of its name (an `$or` of
+ * unlocked-and-due or lock-expired, sorted by due time). FerretDB evaluates that in Go over every
+ * such job, so with a backlog of n jobs each lock reads n documents and draining it costs n².
+ * Here one query reads the next CANDIDATE_BATCH due, unlocked jobs' ids in Agenda's order, and
+ * each is then locked by `_id` with Agenda's own `lockJob` (unlocked, same due time; an index
+ * lookup), so a backlog costs n²/CANDIDATE_BATCH. A candidate that was run, rescheduled or
+ * locked meanwhile fails `lockJob` and is skipped. When no candidate is left, Agenda's own query
+ * runs as before: it also finds jobs whose lock expired (a crashed worker's), which candidates never are.
+ */
+function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: Collection<Document>): GetNextJobToRun {
+  const candidates = new Map<string, Candidate[]>();
+  return async (jobName, nextScanAt, lockDeadline, now, options) => {
+    let queue = candidates.get(jobName) ?? [];
+    if (queue.length === 0) {
+      queue = await jobs
+        .find<Candidate>({ name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } })
+        .sort({ nextRunAt: 1, priority: -1 })
+        .limit(CANDIDATE_BATCH)
+        .project<Candidate>({ _id: 1, nextRunAt: 1 })
+        .toArray();
+      candidates.set(jobName, queue);
+    }
+    for (let candidate = queue.shift(); candidate !== undefined; candidate = queue.shift()) {
+      if (candidate.nextRunAt > nextScanAt) {
+        queue.unshift(candidate);
+        break;
+      }
+      const job = { _id: candidate._id.toHexString(), name: jobName, nextRunAt: candidate.nextRunAt, priority: 0, type: 'normal' as const, data: undefined };
+      const locked = await target.lockJob(job as Parameters<JobRepository['lockJob']>[0], options);
+      if (locked !== undefined) return locked;
+    }
+    return next.call(target, jobName, nextScanAt, lockDeadline, now, options);
+  };
+}
+
 /**
  * Agenda calls `unlockJob` without awaiting it (a job locked past a limit, or not due soon
  * enough), so its failure would be an unhandled rejection that ends the process. A transient
@@ -53,10 +98,10 @@ function unlockWithoutRejecting(unlock: UnlockJob, target: JobRepository, logger
   };
 }
 
-/** The backend Agenda is given: the same storage, with the two changes above to how jobs are locked and released. */
-export function withSafeLocking(backend: AgendaBackend, logger: Logger): AgendaBackend {
+/** The backend Agenda is given: the same storage, with the changes above to how jobs are locked and released. */
+export function withSafeLocking(backend: AgendaBackend, jobs: Collection<Document>, logger: Logger): AgendaBackend {
   const repository = backend.repository;
-  const getNextJobToRun = oneLockQueryPerName(repository.getNextJobToRun, repository);
+  const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs), repository);
   const unlockJob = unlockWithoutRejecting(repository.unlockJob, repository, logger);
   const wrapped = new Proxy(repository, {
     get(target, property) {

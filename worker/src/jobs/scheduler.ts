@@ -61,7 +61,7 @@ export interface SchedulerOptions {
  */
 export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLimitPerName, maxConcurrency }: SchedulerOptions): Agenda {
   const agenda = new Agenda({
-    backend: withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), logger),
+    backend: withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), db.collection(JOBS_COLLECTION), logger),
     // A number, not a human interval: agenda 6 reads '200 milliseconds' as 200 seconds.
     processEvery: pollIntervalMs,
     // Each poll locks at most this many, so a backlog is taken in bites and work starts at once.
