@@ -237,9 +237,9 @@ function largestFitting(from: SizeResult, budgetMs: number, above: number, below
 function skipReason(from: SizeResult, size: number, estimated: number, maxMinutes: number): string {
   const find = from.profile.transactions.find((stat) => isInvoiceRead(stat.command));
   const scan =
-    from.server.product === 'ferretdb'
-      ? `FerretDB uses no index, so the run's per-invoice read (\`find ledger_entries\` by invoiceId, once per transaction${find === undefined ? '' : `, ${find.meanMs.toFixed(0)} ms on average in the ${from.dataset.transactions.toLocaleString('en-US')} run`}) scans the whole ledger collection, which the run itself grows by two entries per transaction: the cost per transaction grows with the ledger, the run's with the square of its size.`
-      : 'The cost per transaction grows with the ledger size.';
+    from.server.product === 'ferretdb' && from.server.handler !== 'postgresql'
+      ? `FerretDB on SQLite uses no index, so the run's per-invoice read (\`find ledger_entries\` by invoiceId, once per transaction${find === undefined ? '' : `, ${find.meanMs.toFixed(0)} ms on average in the ${from.dataset.transactions.toLocaleString('en-US')} run`}) scans the whole ledger collection, which the run itself grows by two entries per transaction: the cost per transaction grows with the ledger, the run's with the square of its size.`
+      : `Estimated from the complete ${from.dataset.transactions.toLocaleString('en-US')} run's cost per transaction, ${from.profile.perTransaction.wallMs.toFixed(1)} ms.`;
   return `A complete run is estimated at ${(estimated / 60_000).toFixed(0)} min, over the ${maxMinutes} min limit. ${scan}`;
 }
 
@@ -340,6 +340,9 @@ async function runParent(opts: Options): Promise<void> {
             runHeapRatio: ratio(larger.memory.run.peakHeapUsedMiB, smaller.memory.run.peakHeapUsedMiB),
             startRequestRssGrowthMiB: Math.round((larger.memory.startRequest.peakRssMiB - smaller.memory.startRequest.peakRssMiB) * 10) / 10,
             runRssGrowthMiB: Math.round((larger.memory.run.peakRssMiB - smaller.memory.run.peakRssMiB) * 10) / 10,
+            ...(larger.memory.run.peakLiveHeapMiB === undefined || smaller.memory.run.peakLiveHeapMiB === undefined
+              ? {}
+              : { runLiveHeapGrowthMiB: Math.round((larger.memory.run.peakLiveHeapMiB - smaller.memory.run.peakLiveHeapMiB) * 10) / 10 }),
           }
         : null,
   };

@@ -89,6 +89,11 @@ export interface MemoryWindow {
   readonly rssStartMiB: number;
   /** Peak resident set of the database server we started (VmHWM), MiB; null when external. */
   readonly serverPeakRssMiB: number | null;
+  /**
+   * The largest heapUsed measured right after a forced collection (every 10 s in the job window):
+   * what the process holds, as opposed to garbage V8 has not collected yet.
+   */
+  readonly peakLiveHeapMiB?: number;
 }
 
 export interface SizeResult {
@@ -135,11 +140,21 @@ export interface SizeResult {
     readonly documentBytes: number;
     readonly insertMany: { readonly documents: number; readonly batch: number; readonly ms: number; readonly documentsPerSecond: number };
     readonly insertOne: { readonly documents: number; readonly ms: number; readonly documentsPerSecond: number };
+    /**
+     * The read a run cannot do without: each transaction's invoice, by invoiceId, under its lock
+     * (`LedgerRepository.find`'s query, raw), `concurrency` at a time, on the ledger the run left.
+     */
+    readonly invoiceFind?: { readonly reads: number; readonly concurrency: number; readonly ms: number; readonly readsPerSecond: number };
   };
   readonly ratios: {
     /** Entries the run wrote per second ÷ raw insertMany documents per second. */
     readonly runEntriesVsInsertMany: number;
     readonly runEntriesVsInsertOne: number;
+    /**
+     * The most a run doing one such read and inserting two entries per transaction could reach,
+     * at the raw rates measured here, as a share of the insertMany rate (the floor of the design).
+     */
+    readonly ceilingVsInsertMany?: number;
   };
   readonly memory: { readonly startRequest: MemoryWindow; readonly run: MemoryWindow; readonly method: string };
   readonly profile: {
@@ -272,21 +287,35 @@ const collect = (): void => {
 };
 
 /** A memory window: resets the kernel peaks, samples heapUsed every 50 ms until `end`. */
-function memoryWindow(server: number | null): { end(): MemoryWindow } {
+function memoryWindow(server: number | null, liveEveryMs = 0): { end(): MemoryWindow } {
   collect();
   resetPeakRss('self');
   if (server !== null) resetPeakRss(server);
   const start = process.memoryUsage();
   let peakHeap = start.heapUsed;
   let peakSampledRss = start.rss;
+  let peakLive: number | null = null;
   const timer = setInterval(() => {
     const usage = process.memoryUsage();
     peakHeap = Math.max(peakHeap, usage.heapUsed);
     peakSampledRss = Math.max(peakSampledRss, usage.rss);
   }, 50);
+  // What the process holds, garbage aside: heapUsed right after a forced collection, now and then.
+  const live =
+    liveEveryMs > 0
+      ? setInterval(() => {
+          collect();
+          peakLive = Math.max(peakLive ?? 0, process.memoryUsage().heapUsed);
+        }, liveEveryMs)
+      : null;
   return {
     end() {
       clearInterval(timer);
+      if (live !== null) {
+        clearInterval(live);
+        collect();
+        peakLive = Math.max(peakLive ?? 0, process.memoryUsage().heapUsed);
+      }
       const usage = process.memoryUsage();
       peakHeap = Math.max(peakHeap, usage.heapUsed);
       const kernel = peakRss('self');
@@ -297,6 +326,7 @@ function memoryWindow(server: number | null): { end(): MemoryWindow } {
         peakHeapUsedMiB: mib(peakHeap),
         rssStartMiB: mib(start.rss),
         serverPeakRssMiB: serverPeak === null ? null : mib(serverPeak),
+        ...(peakLive === null ? {} : { peakLiveHeapMiB: mib(peakLive) }),
       };
     },
   };
@@ -560,7 +590,7 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
       endDate: lastDayOf(months.open[months.open.length - 1] as string),
       acknowledgedWarnings: ['changes_in_filed_periods', 'refunds_due', 'past_refund_statute'],
     };
-    log('start request (builds the preview plan)…');
+    log('start request (works out the preview summary, writes the work list)…');
     let window = memoryWindow(server);
     recorder.phase = 'startRequest';
     const sentAt = performance.now();
@@ -569,7 +599,7 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     const startMemory = window.end();
     if (started.status !== 201) throw new Error(`starting the run answered ${started.status}: ${JSON.stringify(started.body).slice(0, 500)}`);
     log(`  ${started.status} in ${(startRequestMs / 1000).toFixed(1)} s; total ${started.body.total}; the job runs…`);
-    window = memoryWindow(server);
+    window = memoryWindow(server, 10_000);
     recorder.phase = 'plan';
     const cancel = async (): Promise<void> => {
       const answer = await api.post(`/api/v1/reprocess/${started.body.id}/cancel`);
@@ -685,6 +715,23 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     log(`  in ${(insertOneMs / 1000).toFixed(1)} s (${perSecond(sample.length, insertOneMs)}/s)`);
     await rawDb.dropDatabase();
 
+    // Baseline: the one read per transaction the run must make under the invoice's lock, raw.
+    const readCount = Math.min(n, settings.insertOneSample);
+    const readConcurrency = 64;
+    log(`baseline: ${readCount.toLocaleString('en-US')} raw finds by invoiceId, ${readConcurrency} at a time…`);
+    let nextRead = 0;
+    const readsStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: readConcurrency }, async () => {
+        while (nextRead < readCount) {
+          const invoiceId = sale(Math.floor((nextRead++ * n) / readCount), months).invoiceId;
+          await ledger.find({ ...tenant, invoiceId }).sort({ transactionDate: 1, _id: 1 }).toArray();
+        }
+      }),
+    );
+    const readsMs = performance.now() - readsStarted;
+    log(`  in ${(readsMs / 1000).toFixed(1)} s (${perSecond(readCount, readsMs)}/s)`);
+
     const entriesWritten = negations + revisions;
     const planDbMs = totalMs(recorder.stats.plan);
     const transactionsDbMs = totalMs(recorder.stats.transactions);
@@ -694,6 +741,9 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     const perTx = Math.max(1, processed);
     const insertManyRate = perSecond(rawDocuments, rawMs);
     const insertOneRate = perSecond(sample.length, insertOneMs);
+    const readRate = perSecond(readCount, readsMs);
+    // Per transaction: one read and two inserted entries at the raw rates; as entries/s over insertMany's docs/s.
+    const floorMsPerTransaction = 1000 / readRate + 2000 / insertManyRate;
     const entriesRate = perSecond(entriesWritten, wallMs);
     const schedulerStats = new Map<string, { count: number; ms: number }>();
     for (const phase of ['plan', 'transactions'] as const) {
@@ -744,8 +794,13 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
         documentBytes: rawBytes,
         insertMany: { documents: rawDocuments, batch, ms: Math.round(rawMs), documentsPerSecond: insertManyRate },
         insertOne: { documents: sample.length, ms: Math.round(insertOneMs), documentsPerSecond: insertOneRate },
+        invoiceFind: { reads: readCount, concurrency: readConcurrency, ms: Math.round(readsMs), readsPerSecond: readRate },
       },
-      ratios: { runEntriesVsInsertMany: ratio3(entriesRate, insertManyRate), runEntriesVsInsertOne: ratio3(entriesRate, insertOneRate) },
+      ratios: {
+        runEntriesVsInsertMany: ratio3(entriesRate, insertManyRate),
+        runEntriesVsInsertOne: ratio3(entriesRate, insertOneRate),
+        ceilingVsInsertMany: ratio3(2000 / floorMsPerTransaction, insertManyRate),
+      },
       memory: {
         startRequest: startMemory,
         run: runMemory,

@@ -435,11 +435,11 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
         ? definition
         : {
             ...definition,
-            handler: async (input, job) => {
+            handler: async (input, job, log) => {
               const began = now();
               if (Number.isNaN(firstStart)) firstStart = began;
               try {
-                await definition.handler(input, job);
+                await definition.handler(input, job, log);
               } catch (error) {
                 failedRuns += 1;
                 throw error;

@@ -4,7 +4,9 @@
  * Stripe client (stripe-node) sends its real requests. Objects live per connected account
  * (the `Stripe-Account` header), as in Stripe; every call is recorded so the demo can show
  * what the worker asked of Stripe. Only what the worker uses is answered; anything else is a
- * loud 400, never a silent success.
+ * loud 400, never a silent success. Writes honour `Idempotency-Key` as Stripe does: a key seen
+ * before (per account) replays the first answer without applying anything, and a key reused with
+ * other parameters is refused; `writesByKey` counts them (the fault tests read it).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +42,25 @@ export interface StripeCall {
   readonly path: string;
   readonly account: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The `Idempotency-Key` header, when the call sent one. */
+  readonly idempotencyKey?: string;
+}
+
+/** One idempotency key's write: what it applied, and how many requests carried it. */
+export interface KeyedWrite {
+  readonly account: string;
+  readonly key: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** Requests with this key: the first applied the write, the rest were replayed. */
+  requests: number;
+  /** Requests that reused the key with other parameters (refused with 400, as Stripe does). */
+  mismatches: number;
+}
+
+interface StoredAnswer {
+  readonly status: number;
+  readonly body: string;
 }
 
 type StripeObject = Record<string, unknown>;
@@ -70,6 +91,7 @@ function mergeMetadata(current: unknown, params: Readonly<Record<string, string>
 export class FakeStripeApi {
   readonly calls: StripeCall[] = [];
   private readonly objects = new Map<string, StripeObject>();
+  private readonly keyed = new Map<string, KeyedWrite & { answer: StoredAnswer }>();
   private server: Server | null = null;
 
   private static key(account: string, id: string): string {
@@ -119,6 +141,13 @@ export class FakeStripeApi {
     return this.calls.filter((call) => call.account === account && call.method === 'POST');
   }
 
+  /** Every idempotency key the worker wrote with (all accounts unless one is named), in first-use order. */
+  writesByKey(account?: string): KeyedWrite[] {
+    return [...this.keyed.values()]
+      .filter((write) => account === undefined || write.account === account)
+      .map(({ answer: _answer, ...write }) => ({ ...write }));
+  }
+
   async listen(port: number): Promise<string> {
     const server = createServer((req, res) => {
       this.answer(req, res).catch((error: unknown) => stripeError(res, 500, error instanceof Error ? error.message : String(error)));
@@ -143,7 +172,24 @@ export class FakeStripeApi {
     const path = new URL(req.url ?? '/', 'http://stripe.invalid').pathname;
     const account = String(req.headers['stripe-account'] ?? '');
     const params = method === 'POST' ? await formParams(req) : {};
-    this.calls.push({ method, path, account, params });
+    const header = req.headers['idempotency-key'];
+    const idempotencyKey = typeof header === 'string' && header !== '' ? header : undefined;
+    this.calls.push({ method, path, account, params, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+
+    // Stripe keeps a key's first answer (per account) and replays it: the write is applied once.
+    const keyedAs = method === 'POST' && idempotencyKey !== undefined ? `${account}:${idempotencyKey}` : undefined;
+    const seen = keyedAs === undefined ? undefined : this.keyed.get(keyedAs);
+    if (seen !== undefined) {
+      seen.requests += 1;
+      if (seen.path !== path || JSON.stringify(seen.params) !== JSON.stringify(params)) {
+        seen.mismatches += 1;
+        stripeError(res, 400, `Keys for idempotent requests can only be used with the same parameters they were first used with (${idempotencyKey ?? ''})`, 'idempotency_error');
+        return;
+      }
+      res.writeHead(seen.answer.status, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' });
+      res.end(seen.answer.body);
+      return;
+    }
 
     const match = /^\/v1\/(customers|tax_rates|invoices)\/([A-Za-z0-9_]+)$/.exec(path);
     if (match === null || (method !== 'GET' && method !== 'POST') || (method === 'POST' && match[1] === 'tax_rates')) {
@@ -162,7 +208,11 @@ export class FakeStripeApi {
       if (params.tax_exempt !== undefined) answer.tax_exempt = params.tax_exempt;
       this.objects.set(key, answer);
     }
+    const body = JSON.stringify(answer);
+    if (keyedAs !== undefined && idempotencyKey !== undefined) {
+      this.keyed.set(keyedAs, { account, key: idempotencyKey, path, params, requests: 1, mismatches: 0, answer: { status: 200, body } });
+    }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Request-Id': `req_demo${this.calls.length}` });
-    res.end(JSON.stringify(answer));
+    res.end(body);
   }
 }

@@ -90,6 +90,20 @@ describe('opening a certificate’s stored file', () => {
     await waitFor(wrapper, () => openFileLink(wrapper)?.prop('href') === DOWNLOAD_URL, 'the link after trying again');
   });
 
+  test('warns before the merchant opens a PDF the worker flagged for active content, and not otherwise', async () => {
+    const flagged = detailOf(acme);
+    const [file] = flagged.files;
+    if (file === undefined) throw new Error('the fixture has a file');
+    service = serviceFor({ ...flagged, files: [{ ...file, activeContent: ['javascript', 'launch_action'] }] });
+    const wrapper = await reviewCertificate(service);
+    expectVisible(wrapper, 'Open with care');
+    expectVisible(wrapper, 'This PDF contains JavaScript, a launch action.');
+
+    service = serviceFor(detailOf(acme));
+    const plain = await reviewCertificate(service);
+    expect(visibleText(plain)).not.toContain('Open with care');
+  });
+
   test('offers no link for a certificate without a file', async () => {
     service = serviceFor(detailOf(acme, { files: [] }));
     const wrapper = await reviewCertificate(service);

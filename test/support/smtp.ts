@@ -35,7 +35,8 @@ export class TestSmtpServer {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<TestSmtpServer> {
+  /** On `onPort` when given (a test that takes the server down and brings it back), else on any free one. */
+  static async start(onPort = 0): Promise<TestSmtpServer> {
     // The handler needs the instance, which needs the server: a holder breaks the cycle.
     const holder: { instance?: TestSmtpServer } = {};
     const server = new SMTPServer({
@@ -71,7 +72,7 @@ export class TestSmtpServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(onPort, '127.0.0.1', () => resolve());
     });
     const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();
     const instance = new TestSmtpServer(server, `smtp://127.0.0.1:${port}`);

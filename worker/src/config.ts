@@ -96,6 +96,16 @@ const envSchema = z.object({
   PORTAL_SUBMIT_LIMIT: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number').default(10),
   /** Portal requests of any kind allowed per client address per 15 minutes. */
   PORTAL_REQUEST_LIMIT: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number').default(300),
+  /** The bearer token Prometheus sends for GET /metrics; unset, /metrics is not served (404). */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,}$/, 'expected a random token of at least 16 printable characters, no spaces (e.g. `openssl rand -hex 32`)')
+    .optional(),
+  /** A port of its own for GET /metrics (the jobs role has no other HTTP server); needs METRICS_TOKEN. */
+  METRICS_PORT: port.optional(),
+}).refine((env) => env.METRICS_PORT === undefined || env.METRICS_TOKEN !== undefined, {
+  path: ['METRICS_PORT'],
+  message: 'needs METRICS_TOKEN as well: /metrics is only served behind a bearer token',
 });
 
 export type Config = z.infer<typeof envSchema>;

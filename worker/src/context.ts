@@ -16,6 +16,7 @@ import type { PortalLinks } from './portal/links.js';
 import type { RequestRepository } from './requests/requestRepository.js';
 import type { FilingPeriodRepository } from './periods/filingPeriods.js';
 import type { ReprocessRunRepository } from './reprocess/runRepository.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** Everything routes and jobs are given; built once per process in service.ts. */
 export interface ServiceContext {
@@ -50,4 +51,8 @@ export interface ServiceContext {
   readonly webhookSecrets: readonly string[];
   /** The account an event belongs to when it carries none (the platform's own events). */
   readonly platformAccountId: string | undefined;
+  /** This process's Prometheus metrics (served at /metrics). */
+  readonly metrics: Metrics;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); unset, /metrics is not served. */
+  readonly metricsToken: string | undefined;
 }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     {
       role,
       url: service.url,
+      // METRICS_PORT's server, when set (the jobs role's only HTTP).
+      metricsUrl: service.metricsUrl ?? undefined,
       // A database we started listens on loopback without credentials, so its address is safe to print.
       database: { kind: service.database.kind, pid: service.database.pid, uri: service.database.kind === 'external' ? undefined : service.database.uri },
     },

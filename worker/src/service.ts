@@ -31,11 +31,13 @@ import { FileStore } from './files/fileStore.js';
 import type { ServiceContext } from './context.js';
 import type { StripeGateway } from './stripe/gateway.js';
 import { createStripeGateway } from './stripe/stripeGateway.js';
+import { Metrics } from './metrics/metrics.js';
+import { metricsServer } from './metrics/server.js';
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
-  constructor(host: string, port: number) {
-    super(`Port ${port} on ${host} is already in use. Stop the process using it, or set PORT to a free port.`);
+  constructor(host: string, port: number, variable = 'PORT') {
+    super(`Port ${port} on ${host} is already in use. Stop the process using it, or set ${variable} to a free port.`);
   }
 }
 
@@ -53,6 +55,8 @@ export interface ServiceOptions {
 export interface RunningService {
   /** The HTTP base URL, or null for the jobs role. */
   readonly url: string | null;
+  /** Where METRICS_PORT serves /metrics, or null without one. */
+  readonly metricsUrl: string | null;
   readonly db: Db;
   readonly client: MongoClient;
   readonly scheduler: Agenda;
@@ -66,11 +70,13 @@ export interface RunningService {
 export function createServiceContext(
   db: Db,
   config: Config,
-  parts: { logger: Logger; clock: Clock; stripe: StripeGateway; queue: JobQueue },
+  parts: { logger: Logger; clock: Clock; stripe: StripeGateway; queue: JobQueue; metrics?: Metrics },
 ): ServiceContext {
   return {
     db,
     ...parts,
+    metrics: parts.metrics ?? new Metrics(),
+    metricsToken: config.METRICS_TOKEN,
     certificates: new CertificateRepository(db),
     externalIds: new CertificateExternalIds(db),
     settings: new AccountSettingsRepository(db),
@@ -91,10 +97,10 @@ export function createServiceContext(
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+function listen(server: Server, host: string, port: number, variable = 'PORT'): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port, variable) : error);
     };
     server.once('error', onError);
     server.listen(port, host, () => {
@@ -158,7 +164,9 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
     await context.requests.ensureIndexes();
     await context.mailer.outbox.ensureIndexes();
     cleanups.push(async () => context.mailer.close());
-    defineJobs(scheduler, jobs(context), logger, config.JOB_LOCK_LIFETIME_MS);
+    const definitions = jobs(context);
+    defineJobs(scheduler, definitions, logger, config.JOB_LOCK_LIFETIME_MS, context.metrics);
+    context.metrics.observeJobQueue(db, definitions.map((definition) => definition.name));
 
     if (role !== 'web') {
       const removed = await removeFinishedJobs(db);
@@ -187,9 +195,19 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
       context.links.useListeningAddress(`http://${config.HOST}:${config.PORT}`);
     }
 
+    // The jobs role's own counters (job runs, emails) have no other HTTP server to be read from.
+    let metricsUrl: string | null = null;
+    if (config.METRICS_PORT !== undefined) {
+      const metricsHttp = createServer(metricsServer(context.metrics, context.metricsToken));
+      const port = await listen(metricsHttp, config.HOST, config.METRICS_PORT, 'METRICS_PORT');
+      cleanups.push(() => closeServer(metricsHttp));
+      metricsUrl = `http://${config.HOST}:${port}`;
+    }
+
     let stopping: Promise<void> | undefined;
     return {
       url,
+      metricsUrl,
       db,
       client,
       scheduler,

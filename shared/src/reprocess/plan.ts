@@ -180,13 +180,11 @@ export function planLines(
 ): PlannedItem[] {
   const view = request.runId === undefined ? entries : entriesBeforeRun(entries, request.runId);
   const standingOf = standing ?? ((entry: LedgerEntry) => standingAmounts(entry, view));
+  // Valid calendar dates (YYYY-MM-DD) sort as strings: check the range's two once, then compare
+  // each entry's (valid since it was parsed) as a string instead of parsing it twice.
+  compareDates(request.start, request.end);
   return currentEntries(view)
-    .filter(
-      (entry) =>
-        entry.customerId === request.certificate.customerId &&
-        compareDates(entry.transactionDate, request.start) >= 0 &&
-        compareDates(entry.transactionDate, request.end) <= 0,
-    )
+    .filter((entry) => entry.customerId === request.certificate.customerId && entry.transactionDate >= request.start && entry.transactionDate <= request.end)
     .map((entry) => planItem(entry, standingOf, request, isFiled))
     .sort(byPosition);
 }

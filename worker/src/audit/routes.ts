@@ -46,7 +46,7 @@ function scopeOf(query: z.infer<typeof auditPackageQuerySchema>): AuditScope {
  * before the first byte; after that a failure can only cut the download short (logged).
  */
 export function auditPackageRoutes(context: ServiceContext): Router {
-  const { settings, clock, logger } = context;
+  const { settings, clock } = context;
   const router = Router();
   router.get('/audit-package', async (req, res) => {
     const scope = scopeOf(validate(auditPackageQuerySchema, req.query, 'query'));
@@ -65,13 +65,13 @@ export function auditPackageRoutes(context: ServiceContext): Router {
     });
     const zip = new ZipStream(res, generatedAt);
     try {
-      await writeAuditPackage(context, { tenant, scope, certificates, basis, timeZone: accountSettings.timeZone, generatedAt }, zip);
+      await writeAuditPackage({ ...context, logger: req.log }, { tenant, scope, certificates, basis, timeZone: accountSettings.timeZone, generatedAt }, zip);
       await zip.finish();
     } catch (error) {
       zip.abort();
       // A client that hung up is not an error of ours.
       if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        logger.error({ err: error, accountId: tenant.accountId, scope }, 'audit package failed mid-stream');
+        req.log.error({ err: error, accountId: tenant.accountId, scope }, 'audit package failed mid-stream');
       }
     }
   });

@@ -1,4 +1,16 @@
-import { certificateSchema, certificateStatus, nextStatusChange, type CalendarDate, type Certificate, type CertificateStatus } from '@exemptions/shared';
+import {
+  certificateIdSchema,
+  certificateJurisdictionsSchema,
+  certificateSchema,
+  certificateStatus,
+  instantSchema,
+  nextStatusChange,
+  purchaseSchema,
+  type CalendarDate,
+  type Certificate,
+  type CertificateStatus,
+} from '@exemptions/shared';
+import { z } from 'zod';
 
 /** Denormalised from Stripe so certificates can be searched by customer name and email. */
 export interface CustomerSummary {
@@ -71,4 +83,22 @@ export function toDocument(certificate: Certificate, customer: CustomerSummary, 
 
 export function fromDocument(document: CertificateDocument): { certificate: Certificate; customer: CustomerSummary } {
   return { certificate: certificateSchema.parse({ ...document, id: document._id }), customer: document.customer };
+}
+
+/** What a coverage decision reads of a certificate (see `findCoveringCertificate`). */
+export type CoverageFields = Pick<Certificate, 'id' | 'archivedAt' | 'purchase' | 'jurisdictions'>;
+
+/** The projection that reads only those fields. */
+export const coverageProjection = { _id: 1, archivedAt: 1, purchase: 1, jurisdictions: 1 } as const;
+
+const coverageFieldsSchema = z.object({
+  _id: certificateIdSchema,
+  archivedAt: instantSchema.nullable(),
+  purchase: purchaseSchema,
+  jurisdictions: certificateJurisdictionsSchema,
+});
+
+export function coverageFieldsFromDocument(document: Pick<CertificateDocument, '_id' | 'archivedAt' | 'purchase' | 'jurisdictions'>): CoverageFields {
+  const { _id, ...fields } = coverageFieldsSchema.parse(document);
+  return { id: _id, ...fields };
 }

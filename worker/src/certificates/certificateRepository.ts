@@ -13,7 +13,17 @@ import { isDuplicateKeyError } from '../db/connect.js';
 import { withConditions } from '../db/filters.js';
 import { ensureIndexes } from '../db/indexes.js';
 import { tenantFilter, type Tenant } from '../tenancy.js';
-import { fromDocument, storedStatus, toDocument, type CertificateDocument, type CustomerSummary, type StatusBasis } from './certificateDocument.js';
+import {
+  coverageFieldsFromDocument,
+  coverageProjection,
+  fromDocument,
+  storedStatus,
+  toDocument,
+  type CertificateDocument,
+  type CoverageFields,
+  type CustomerSummary,
+  type StatusBasis,
+} from './certificateDocument.js';
 import { staleStatusFilter, statusFilter } from './statusFilter.js';
 
 /**
@@ -84,7 +94,9 @@ export const CERTIFICATES = 'certificates';
 export const CERTIFICATE_HISTORY = 'certificate_history';
 
 function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // BSON stores a regex pattern as a C string, so a NUL in it cannot even be sent (the driver
+  // throws, a 500); `\x00` matches the same character.
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\0', '\\x00');
 }
 
 export class CertificateRepository {
@@ -229,6 +241,16 @@ export class CertificateRepository {
   async ofCustomer(tenant: Tenant, customerId: string): Promise<StoredCertificate[]> {
     const documents = await this.certificates.find({ ...tenantFilter(tenant), customerId }).sort({ createdAt: 1, _id: 1 }).toArray();
     return documents.map(fromDocument);
+  }
+
+  /**
+   * What a coverage decision needs of each of the customer's certificates, in no particular
+   * order (the decision does not depend on it): a projection, so the database sends, and we
+   * parse, only those fields (the coverage sync, `bench/coverage.ts`).
+   */
+  async coverageInputsOf(tenant: Tenant, customerId: string): Promise<CoverageFields[]> {
+    const documents = await this.certificates.find({ ...tenantFilter(tenant), customerId }, { projection: coverageProjection }).toArray();
+    return documents.map(coverageFieldsFromDocument);
   }
 
   /**

@@ -1,4 +1,13 @@
-import { customerJurisdiction, decideTaxExempt, findCoveringCertificate, type TaxExemptDecision } from '@exemptions/shared';
+import {
+  customerJurisdiction,
+  decideTaxExempt,
+  findCoveringCertificate,
+  type CalendarDate,
+  type Certificate,
+  type CoveringCertificate,
+  type SyncPolicy,
+  type TaxExemptDecision,
+} from '@exemptions/shared';
 import { statusBasisFor, type AccountSettingsRepository } from '../accounts/accountSettings.js';
 import type { CertificateRepository } from '../certificates/certificateRepository.js';
 import type { Clock } from '../clock.js';
@@ -22,6 +31,36 @@ export type CoverageSync =
   | { readonly outcome: 'account_disabled' | 'customer_missing' }
   | { readonly outcome: TaxExemptDecision['action']; readonly certificateId: string | null; readonly jurisdiction: string | null };
 
+/** What coverage is decided on: a stored certificate, or under include_pending a submission awaiting review. */
+export type CoverageCandidate = Pick<Certificate, 'id' | 'archivedAt' | 'purchase' | 'jurisdictions'>;
+
+/**
+ * The lookup half of a sync, without Stripe: the certificate that covers the customer's
+ * jurisdiction today, or null. One read of the customer's certificates, only the fields the
+ * decision needs (none when the customer has no jurisdiction), plus their open requests under
+ * include_pending.
+ */
+export async function coveringCertificateFor(
+  deps: Pick<CoverageDependencies, 'certificates' | 'requests'>,
+  tenant: Tenant,
+  customerId: string,
+  query: { readonly jurisdiction: string | null; readonly today: CalendarDate; readonly syncPolicy: SyncPolicy },
+): Promise<CoveringCertificate<CoverageCandidate> | null> {
+  const { jurisdiction, today, syncPolicy } = query;
+  if (jurisdiction === null) return null;
+  const stored = await deps.certificates.coverageInputsOf(tenant, customerId);
+  // Under include_pending, a submission awaiting review counts as the certificate it would become.
+  const pending: CoverageCandidate[] =
+    syncPolicy !== 'include_pending'
+      ? []
+      : (await deps.requests.openForCustomer(tenant, customerId)).flatMap((request) =>
+          request.status === 'submitted' && request.submission !== null
+            ? [{ id: `pending_request:${request._id}`, archivedAt: null, purchase: { type: 'blanket' as const }, jurisdictions: request.submission.data.jurisdictions }]
+            : [],
+        );
+  return findCoveringCertificate<CoverageCandidate>([...stored, ...pending], { jurisdiction, date: today });
+}
+
 /**
  * Makes Stripe's `tax_exempt` for one customer say whether an active certificate covers the
  * jurisdiction Stripe taxes them in today. Reads the customer from Stripe each time, so events
@@ -37,20 +76,7 @@ export async function syncCustomerCoverage(deps: CoverageDependencies, tenant: T
   const account = await settings.get(tenant);
   const { today } = statusBasisFor(account, clock);
   const { jurisdiction } = customerJurisdiction(customer);
-  const stored = await certificates.ofCustomer(tenant, customerId);
-  // Under include_pending, a submission awaiting review counts as the certificate it would become.
-  const pending =
-    account.syncPolicy !== 'include_pending'
-      ? []
-      : (await requests.openForCustomer(tenant, customerId)).flatMap((request) =>
-          request.status === 'submitted' && request.submission !== null
-            ? [{ id: `pending_request:${request._id}`, archivedAt: null, purchase: { type: 'blanket' as const }, jurisdictions: request.submission.data.jurisdictions }]
-            : [],
-        );
-  const covering =
-    jurisdiction === null
-      ? null
-      : findCoveringCertificate([...stored.map((s) => s.certificate), ...pending], { jurisdiction, date: today });
+  const covering = await coveringCertificateFor({ certificates, requests }, tenant, customerId, { jurisdiction, today, syncPolicy: account.syncPolicy });
   const wanted = covering === null ? 'none' : 'exempt';
   const memory = await taxExemptMemory.get(tenant, customerId);
   const decision = decideTaxExempt(customer.taxExempt, wanted, memory, account.syncPolicy);

@@ -67,7 +67,8 @@ export async function withKeyLocks<T>(db: Db, keys: readonly string[], ttlMs: nu
   } catch (error) {
     const writeErrors = error instanceof MongoBulkWriteError ? (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) : [];
     if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000)) {
-      await release();
+      // The failure is the news; a lock this release misses expires after `ttlMs`.
+      await release().catch(() => undefined);
       throw error;
     }
     contended = writeErrors.map((writeError) => unique[writeError.index] as string);
@@ -85,7 +86,7 @@ export async function withKeyLocks<T>(db: Db, keys: readonly string[], ttlMs: nu
       }
     }
   } catch (error) {
-    await release();
+    await release().catch(() => undefined);
     throw error;
   }
   try {

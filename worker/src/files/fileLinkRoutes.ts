@@ -81,7 +81,7 @@ const EXPIRED = 'This download link has expired. Open the certificate in the Str
  * request. Unknown and tampered tokens get 404, expired ones 410, and neither says more.
  */
 export function fileDownloadRoutes(context: ServiceContext): Router {
-  const { certificates, files, db, clock, logger } = context;
+  const { certificates, files, db, clock } = context;
   const store = new FileLinkStore(db, clock);
   const router = Router();
 
@@ -97,7 +97,7 @@ export function fileDownloadRoutes(context: ServiceContext): Router {
     if (download === null) return refuse(res, 404, NOT_VALID);
 
     await sendStoredFile(res, download, {
-      logger,
+      logger: req.log,
       logContext: { certificateId, fileId },
       headers: {
         'Content-Security-Policy': "default-src 'none'; sandbox; frame-ancestors 'none'",

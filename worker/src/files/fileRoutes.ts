@@ -55,7 +55,7 @@ function notFound(id: string): HttpError {
  * the verified multipart body itself; the JSON route parses its own body.
  */
 export function fileRoutes(context: ServiceContext): Router {
-  const { certificates, settings, stripe, files, clock, logger } = context;
+  const { certificates, settings, stripe, files, clock } = context;
   const router = Router();
 
   async function basisOf(res: Response): Promise<StatusBasis> {
@@ -161,7 +161,7 @@ export function fileRoutes(context: ServiceContext): Router {
     const download = stored.certificate.files.some((file) => file.id === fileId) ? await files.open(tenant, id, fileId) : null;
     if (download === null) throw new HttpError(404, `No file ${fileId} on certificate ${id}`);
 
-    await sendStoredFile(res, download, { logger, logContext: { certificateId: id, fileId } });
+    await sendStoredFile(res, download, { logger: req.log, logContext: { certificateId: id, fileId } });
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { certificateLimits, type CertificateFileContentType } from '@exemptions/shared';
-import { GridFSBucket, ObjectId, type Collection, type Db, type Filter, type GridFSFile } from 'mongodb';
+import { Binary, GridFSBucket, ObjectId, type Collection, type Db, type Filter, type GridFSFile } from 'mongodb';
 import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../db/connect.js';
 import { ensureIndexes } from '../db/indexes.js';
@@ -59,6 +59,41 @@ export class FileTooLargeError extends Error {
 }
 
 const fileIdPattern = /^cfile_([0-9a-f]{24})$/;
+
+/**
+ * GridFS's default chunk size (255 KiB), which the bucket uses. Files that arrive in pieces of
+ * exactly this size (the portal's, see `readMultipartForm`) are stored without another copy.
+ */
+export const FILE_CHUNK_BYTES = 255 * 1024;
+
+/** Chunk inserts in flight at once while a file is stored. */
+const CHUNKS_IN_FLIGHT = 4;
+
+/** The file's GridFS chunks, `FILE_CHUNK_BYTES` each (the last shorter): views of a piece where one holds it whole. */
+function* chunksOf(pieces: readonly Buffer[]): Generator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    let offset = 0;
+    while (offset < piece.length) {
+      if (size === 0 && piece.length - offset >= FILE_CHUNK_BYTES) {
+        yield piece.subarray(offset, offset + FILE_CHUNK_BYTES);
+        offset += FILE_CHUNK_BYTES;
+        continue;
+      }
+      const take = Math.min(piece.length - offset, FILE_CHUNK_BYTES - size);
+      parts.push(piece.subarray(offset, offset + take));
+      size += take;
+      offset += take;
+      if (size === FILE_CHUNK_BYTES) {
+        yield Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+      }
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+}
 
 export function isStoredFileId(id: string): boolean {
   return fileIdPattern.test(id);
@@ -129,35 +164,44 @@ export class FileStore {
     await ensureIndexes(this.chunks, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
   }
 
-  /** Stores `bytes` for the certificate, or returns the copy it already has of the same bytes. */
-  async put(tenant: Tenant, certificateId: string, filename: string, bytes: Buffer, contentType: CertificateFileContentType): Promise<PutResult> {
-    if (bytes.length > certificateLimits.fileBytes) throw new FileTooLargeError(bytes.length);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+  /**
+   * Stores the file for the certificate, or returns the copy it already has of the same bytes.
+   * `content` is one buffer or the pieces the file arrived in, which are not joined: they go to
+   * GridFS a few chunks at a time (a chunk is copied only where it spans two pieces).
+   */
+  async put(tenant: Tenant, certificateId: string, filename: string, content: Buffer | readonly Buffer[], contentType: CertificateFileContentType): Promise<PutResult> {
+    const pieces = Buffer.isBuffer(content) ? [content] : content;
+    const size = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    if (size > certificateLimits.fileBytes) throw new FileTooLargeError(size);
+    const hash = createHash('sha256');
+    for (const piece of pieces) hash.update(piece);
+    const sha256 = hash.digest('hex');
     const existing = await this.findByContent(tenant, certificateId, sha256);
     if (existing !== null) return { file: existing, created: false };
 
     const id = new ObjectId();
     // Every way a file arrives (the portal, the operators' upload, a Stripe File, an approval's
-    // copy) stores it here, so every stored PDF is scanned and its file record flagged.
-    const activeContent = contentType === 'application/pdf' ? pdfActiveContent(bytes) : [];
-    const metadata: CertificateFileMetadata = {
-      accountId: tenant.accountId,
-      livemode: tenant.livemode,
-      certificateId,
-      sha256,
-      contentType,
-      uploadedAt: this.clock.now().toISOString(),
-      ...(activeContent.length > 0 ? { activeContent } : {}),
-    };
+    // copy) stores it here, so every stored PDF is scanned and its file record flagged. The scan
+    // runs while the chunks are written: only the files document, written last, needs its answer.
+    const scan = contentType === 'application/pdf' ? pdfActiveContent(pieces) : Promise.resolve([]);
+    let document: CertificateFileDocument;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const upload = this.bucket.openUploadStreamWithId(id, filename, { metadata });
-        upload.once('finish', () => resolve());
-        upload.once('error', reject);
-        upload.end(bytes);
-      });
+      const [activeContent] = await Promise.all([scan, this.writeChunks(id, pieces)]);
+      const metadata: CertificateFileMetadata = {
+        accountId: tenant.accountId,
+        livemode: tenant.livemode,
+        certificateId,
+        sha256,
+        contentType,
+        uploadedAt: this.clock.now().toISOString(),
+        ...(activeContent.length > 0 ? { activeContent } : {}),
+      };
+      document = { _id: id, length: size, chunkSize: FILE_CHUNK_BYTES, uploadDate: this.clock.now(), filename, metadata };
+      // The files document last, as GridFS writes it: until then no query reaches the chunks.
+      await this.files.insertOne(document);
     } catch (error) {
       // Our chunks are reachable from nothing once the files document failed; drop them either way.
+      await scan.catch(() => undefined);
       await this.chunks.deleteMany({ files_id: id });
       if (!isDuplicateKeyError(error)) throw error;
       // A concurrent store of the same bytes for this certificate won the unique key.
@@ -165,9 +209,32 @@ export class FileStore {
       if (winner === null) throw error;
       return { file: winner, created: false };
     }
-    const stored = await this.files.findOne({ _id: id, ...ownerFilter(tenant, certificateId) });
-    if (stored === null) throw new Error(`GridFS file ${id.toHexString()} is missing right after it was stored`);
-    return { file: toStoredFile(stored), created: true };
+    return { file: toStoredFile(document), created: true };
+  }
+
+  /**
+   * Inserts the file's chunks in GridFS's layout (`files_id`, `n`, `data`), a few at a time,
+   * straight from the pieces the file is in: the driver's upload stream would copy each chunk
+   * first, and given the whole file at once it inserts every chunk together.
+   */
+  private async writeChunks(id: ObjectId, pieces: readonly Buffer[]): Promise<void> {
+    const inFlight = new Set<Promise<unknown>>();
+    let failure: unknown = null;
+    let n = 0;
+    for (const data of chunksOf(pieces)) {
+      if (failure !== null) break;
+      const insert = this.chunks
+        .insertOne({ _id: new ObjectId(), files_id: id, n, data: new Binary(data) })
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => inFlight.delete(insert));
+      inFlight.add(insert);
+      n += 1;
+      if (inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
   }
 
   async findByContent(tenant: Tenant, certificateId: string, sha256: string): Promise<StoredFile | null> {

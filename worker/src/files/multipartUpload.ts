@@ -3,6 +3,7 @@ import { certificateLimits } from '@exemptions/shared';
 import type { Request } from 'express';
 import { HttpError } from '../http/errors.js';
 import { FileRejectedError } from './fileRejectedError.js';
+import { FILE_CHUNK_BYTES } from './fileStore.js';
 
 /** The part of an operator's upload form that carries the certificate. */
 export const UPLOAD_FIELD = 'file';
@@ -90,11 +91,22 @@ export function readSingleFileUpload(req: Request): Promise<UploadedFile> {
   });
 }
 
+/** The pieces with the last one cut to what was written into it. */
+function trimmed(pieces: readonly Buffer[], filledInLast: number): Buffer[] {
+  const last = pieces.at(-1);
+  return last === undefined ? [] : [...pieces.slice(0, -1), last.subarray(0, filledInLast)];
+}
+
 /** A multipart form read from a public page: its text fields and at most one file. */
 export interface MultipartForm {
   readonly fields: ReadonlyMap<string, string>;
-  /** The file part, if one was chosen; `truncated` when it went past the size limit. */
-  readonly file: { readonly field: string; readonly filename: string | null; readonly bytes: Buffer; readonly truncated: boolean } | null;
+  /**
+   * The file part, if one was chosen: its bytes in pieces of GridFS's chunk size (the last one
+   * shorter), copied there as they arrive, so the socket's buffers are not kept and the file is
+   * stored without joining them into one buffer; `size` in all; `truncated` when it went past
+   * the size limit.
+   */
+  readonly file: { readonly field: string; readonly filename: string | null; readonly chunks: readonly Buffer[]; readonly size: number; readonly truncated: boolean } | null;
   /** Something about the form itself (not multipart, too many parts) that the page should report. */
   readonly problem: string | null;
 }
@@ -139,7 +151,7 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
 
   return new Promise<MultipartForm>((resolve) => {
     const fields = new Map<string, string>();
-    let file: { field: string; filename: string | null; chunks: Buffer[]; size: number; truncated: boolean } | null = null;
+    let file: { field: string; filename: string | null; chunks: Buffer[]; size: number; truncated: boolean; filled: number } | null = null;
     let problem: string | null = null;
     let settled = false;
     const finish = (): void => {
@@ -147,7 +159,7 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
       settled = true;
       const result: MultipartForm = {
         fields,
-        file: file === null ? null : { field: file.field, filename: file.filename, bytes: Buffer.concat(file.chunks, file.size), truncated: file.truncated },
+        file: file === null ? null : { field: file.field, filename: file.filename, chunks: trimmed(file.chunks, file.filled), size: file.size, truncated: file.truncated },
         problem,
       };
       resolve(result);
@@ -163,10 +175,20 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
         stream.resume();
         return;
       }
-      const current = { field: name, filename: info.filename ?? null, chunks: [] as Buffer[], size: 0, truncated: false };
+      const current = { field: name, filename: info.filename ?? null, chunks: [] as Buffer[], size: 0, truncated: false, filled: 0 };
       file = current;
       stream.on('data', (chunk: Buffer) => {
-        current.chunks.push(chunk);
+        for (let offset = 0; offset < chunk.length; ) {
+          let piece = current.chunks.at(-1);
+          if (piece === undefined || current.filled === FILE_CHUNK_BYTES) {
+            piece = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+            current.chunks.push(piece);
+            current.filled = 0;
+          }
+          const copied = chunk.copy(piece, current.filled, offset);
+          current.filled += copied;
+          offset += copied;
+        }
         current.size += chunk.length;
       });
       stream.on('limit', () => {

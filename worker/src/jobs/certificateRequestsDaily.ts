@@ -22,7 +22,8 @@ export function certificateRequestsDailyJob(context: ServiceContext) {
     name: CERTIFICATE_REQUESTS_DAILY,
     data: certificateRequestsDailyData,
     concurrency: 1,
-    handler: async ({ accountId, livemode }) => {
+    logFields: ({ accountId, livemode }) => ({ accountId, livemode }),
+    handler: async ({ accountId, livemode }, _job, log) => {
       let tenants: Tenant[];
       if (accountId !== undefined && livemode !== undefined) tenants = [{ accountId, livemode }];
       else {
@@ -30,8 +31,8 @@ export function certificateRequestsDailyJob(context: ServiceContext) {
         tenants = [...new Map(all.map((t) => [`${t.accountId}:${t.livemode}`, t])).values()];
       }
       for (const tenant of tenants) {
-        const summary = await runDailyRequestTasks(context, tenant);
-        context.logger.info({ accountId: tenant.accountId, livemode: tenant.livemode, ...summary }, 'certificate request daily tasks done');
+        const summary = await runDailyRequestTasks({ ...context, logger: log }, tenant);
+        log.info({ accountId: tenant.accountId, livemode: tenant.livemode, ...summary }, 'certificate request daily tasks done');
       }
     },
   });

@@ -8,6 +8,10 @@ const UNLOCK_RETRY_DELAY_MS = 250;
 
 type GetNextJobToRun = JobRepository['getNextJobToRun'];
 type UnlockJob = JobRepository['unlockJob'];
+type SaveJobState = JobRepository['saveJobState'];
+
+/** How long a job's state save waits out an unavailable database before giving up (see `saveStateThroughOutages`). */
+export const SAVE_STATE_PATIENCE_MS = 60_000;
 
 /**
  * Agenda 6.2.6 polls every `processEvery`, and each poll "fills the queue" per job name by
@@ -98,15 +102,42 @@ function unlockWithoutRejecting(unlock: UnlockJob, target: JobRepository, logger
   };
 }
 
-/** The backend Agenda is given: the same storage, with the changes above to how jobs are locked and released. */
+/**
+ * Agenda saves a job's state as it starts it and again when it ends (the outcome, the retry it
+ * schedules, the lock cleared). If the database is unreachable at either moment, Agenda drops
+ * the job from memory while its document stays locked: nothing runs it again until its lock
+ * expires (JOB_LOCK_LIFETIME_MS, 10 minutes by default), so a 10 s outage would delay the jobs
+ * in flight by that much (test/faults/databaseDown.test.ts). A save that fails for a transient
+ * reason is retried until the database answers, for up to SAVE_STATE_PATIENCE_MS; after that
+ * the lock expiry remains the fallback. The save is a `$set` by id, so repeating it is harmless.
+ */
+function saveStateThroughOutages(save: SaveJobState, target: JobRepository, logger: Logger): SaveJobState {
+  return async (job, options) => {
+    const giveUpAt = Date.now() + SAVE_STATE_PATIENCE_MS;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        await save.call(target, job, options);
+        return;
+      } catch (error) {
+        if (!isTransientDatabaseError(error) || Date.now() + delay > giveUpAt) throw error;
+        logger.warn({ err: error, job: job.name, jobId: String(job._id) }, 'could not save a job state; retrying until the database answers');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+}
+
+/** The backend Agenda is given: the same storage, with the changes above to how jobs are locked, released and saved. */
 export function withSafeLocking(backend: AgendaBackend, jobs: Collection<Document>, logger: Logger): AgendaBackend {
   const repository = backend.repository;
   const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs), repository);
   const unlockJob = unlockWithoutRejecting(repository.unlockJob, repository, logger);
+  const saveJobState = saveStateThroughOutages(repository.saveJobState, repository, logger);
   const wrapped = new Proxy(repository, {
     get(target, property) {
       if (property === 'getNextJobToRun') return getNextJobToRun;
       if (property === 'unlockJob') return unlockJob;
+      if (property === 'saveJobState') return saveJobState;
       const value: unknown = Reflect.get(target, property, target);
       // The repository's methods use `this` (its collection).
       return typeof value === 'function' ? value.bind(target) : value;

@@ -12,15 +12,16 @@ export function processStripeEventJob(context: ServiceContext) {
   return defineJob({
     name: PROCESS_STRIPE_EVENT,
     data: processStripeEventData,
-    handler: async ({ eventId }) => {
+    logFields: ({ eventId }) => ({ eventId }),
+    handler: async ({ eventId }, _job, log) => {
       const stored = await context.events.find(eventId);
       if (stored === null || stored.processedAt !== null) return;
       const tenant = { accountId: stored.accountId, livemode: stored.livemode };
       const event = stripeEventSchema.parse(JSON.parse(stored.payload));
       const disabled = event.type !== 'account.application.deauthorized' && (await context.settings.isDisabled(tenant));
-      const outcome = disabled ? 'skipped_disabled_account' : await handleStripeEvent(context, tenant, event);
+      const outcome = disabled ? 'skipped_disabled_account' : await handleStripeEvent({ ...context, logger: log }, tenant, event);
       await context.events.markProcessed(eventId, outcome, context.clock.now());
-      context.logger.info({ eventId, type: stored.type, accountId: tenant.accountId, outcome }, 'stripe event processed');
+      log.info({ type: stored.type, accountId: tenant.accountId, outcome }, 'stripe event processed');
     },
   });
 }

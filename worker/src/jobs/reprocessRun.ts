@@ -20,7 +20,7 @@ export const REPROCESS_BATCH = 25;
  * takes effect within about a second and a batch holds its invoices' locks far less long than
  * `LEDGER_LOCK_TTL_MS`.
  */
-export const REPROCESS_MAX_BATCH = 200;
+export const REPROCESS_MAX_BATCH = 100;
 const BATCH_TARGET_MS = 1_000;
 
 /** The job's lock is renewed at least this often, so a slow batch is not taken for a dead worker. */
@@ -49,8 +49,9 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
       const run = await context.reprocessRuns.getById(parsed.data.runId);
       await context.reprocessRuns.dropWorkList(parsed.data.runId, run?.workList?.chunks ?? 0);
     },
-    handler: async ({ runId }, job) => {
-      const { reprocessRuns: runs, certificates, clock, logger } = context;
+    logFields: ({ runId }) => ({ runId }),
+    handler: async ({ runId }, job, log) => {
+      const { reprocessRuns: runs, certificates, clock } = context;
       const run = await runs.getById(runId);
       if (run === null || run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed') return;
       const tenant = { accountId: run.accountId, livemode: run.livemode };
@@ -76,13 +77,19 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
       const request = await runRequest(context, tenant, stored.certificate, run, runId);
 
       let chunk: { index: number; lines: readonly WorkLine[] } = { index: -1, lines: [] };
+      const lineAt = async (at: number): Promise<WorkLine> => {
+        const index = Math.floor(at / WORK_LIST_CHUNK);
+        if (chunk.index !== index) chunk = { index, lines: await runs.workListChunk(runId, index) };
+        const line = chunk.lines[at % WORK_LIST_CHUNK];
+        if (line === undefined) throw new Error(`reprocess run ${runId}: line ${at} of its work list is missing`);
+        return line;
+      };
+      /** About `count` lines from `position`, up to the last line of an invoice (an invoice's lines are adjacent). */
       const linesFrom = async (position: number, count: number): Promise<WorkLine[]> => {
         const lines: WorkLine[] = [];
-        for (let at = position; at < Math.min(position + count, workList.lines); at += 1) {
-          const index = Math.floor(at / WORK_LIST_CHUNK);
-          if (chunk.index !== index) chunk = { index, lines: await runs.workListChunk(runId, index) };
-          const line = chunk.lines[at % WORK_LIST_CHUNK];
-          if (line === undefined) throw new Error(`reprocess run ${runId}: line ${at} of its work list is missing`);
+        for (let at = position; at < workList.lines; at += 1) {
+          const line = await lineAt(at);
+          if (lines.length >= count && line.invoiceId !== lines[lines.length - 1]?.invoiceId) break;
           lines.push(line);
         }
         return lines;
@@ -94,31 +101,54 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
         touchedAt = Date.now();
       };
 
+      // Batches overlap: one writes its entries and checkpoint while the next locks and reads its
+      // invoices (`applyBatch`). `written` is the last batch's write and checkpoint.
+      let written: Promise<unknown> = Promise.resolve();
+      let failed = false;
+      let position = progress.processed;
       let batchSize = REPROCESS_BATCH;
-      while (progress.processed < workList.lines) {
+      while (position < workList.lines && !failed) {
         const began = Date.now();
         // Once per batch, so a period filed during the run is respected from the next batch on.
         const [cancelled, ledger] = await Promise.all([runs.cancelRequested(runId), ledgerContextFor(context, tenant)]);
         if (cancelled) {
+          await written;
           await runs.update(runId, { status: 'cancelled', finishedAt: clock.now() });
           await runs.dropWorkList(runId, workList.chunks);
           return;
         }
-        const lines = await linesFrom(progress.processed, batchSize);
-        const outcome = await applyBatch(context, tenant, { ...request, today: ledger.today, runId }, lines, ledger);
-        const skipped = { ...progress.skipped };
-        for (const [reason, count] of Object.entries(outcome.skipped) as Array<[keyof typeof skipped, number]>) skipped[reason] = (skipped[reason] ?? 0) + count;
-        progress = { processed: progress.processed + lines.length, changed: progress.changed + outcome.changed, skipped };
-        await runs.update(runId, progress);
-        await keepAlive();
+        const lines = await linesFrom(position, batchSize);
+        position += lines.length;
+        let prepared = (): void => undefined;
+        const read = new Promise<void>((resolve) => (prepared = resolve));
+        const previous = written;
+        const done = applyBatch(context, tenant, { ...request, today: ledger.today, runId }, lines, ledger, { after: previous, prepared }).then(async (outcome) => {
+          const skipped = { ...progress.skipped };
+          for (const [reason, count] of Object.entries(outcome.skipped) as Array<[keyof typeof skipped, number]>) skipped[reason] = (skipped[reason] ?? 0) + count;
+          progress = { processed: progress.processed + lines.length, changed: progress.changed + outcome.changed, skipped };
+          await runs.update(runId, progress);
+          await keepAlive();
+        });
+        // Seen when awaited (below, or by the next batch); until then, it only stops the loop.
+        done.catch(() => void (failed = true));
+        written = done;
+        try {
+          await Promise.race([read, done]);
+        } catch (error) {
+          // This batch failed before writing (its locks, its reads): let the previous one finish
+          // its write and checkpoint first, so nothing of this attempt outlives it.
+          await previous.catch(() => undefined);
+          throw error;
+        }
         const took = Date.now() - began;
         if (took < BATCH_TARGET_MS / 2) batchSize = Math.min(REPROCESS_MAX_BATCH, batchSize * 2);
         else if (took > BATCH_TARGET_MS * 2) batchSize = Math.max(REPROCESS_BATCH, Math.floor(batchSize / 2));
       }
+      await written;
       // A cancel asked for during the last batch comes too late: the run is complete.
       await runs.update(runId, { status: 'completed', finishedAt: clock.now() });
       await runs.dropWorkList(runId, workList.chunks);
-      logger.info({ runId, ...progress }, 'reprocess run completed');
+      log.info({ ...progress }, 'reprocess run completed');
     },
   });
 }

@@ -14,9 +14,9 @@ export function requeueStrandedEventsJob(context: ServiceContext) {
     name: REQUEUE_STRANDED_EVENTS,
     data: z.object({}),
     concurrency: 1,
-    handler: async () => {
-      const requeued = await requeueStrandedEvents(context);
-      if (requeued > 0) context.logger.warn({ requeued }, 'queued stored Stripe events that had no job');
+    handler: async (_data, _job, log) => {
+      const requeued = await requeueStrandedEvents({ ...context, logger: log });
+      if (requeued > 0) log.warn({ requeued }, 'queued stored Stripe events that had no job');
     },
   });
 }

@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { withSafeLocking } from './lockingBackend.js';
 
 /**
@@ -13,7 +14,13 @@ import { withSafeLocking } from './lockingBackend.js';
 export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   name: string;
   data: Schema;
-  handler: (data: z.infer<Schema>, job: Job) => Promise<void>;
+  /**
+   * `log` carries the job's name and id and its `logFields`: write with it, and hand it on to
+   * what the handler calls (`{ ...context, logger: log }`), so every line of a run names it.
+   */
+  handler: (data: z.infer<Schema>, job: Job, log: Logger) => Promise<void>;
+  /** What identifies a run in the logs besides the job id: the Stripe event id, the run id, the email key. */
+  logFields?: (data: z.infer<Schema>) => Record<string, unknown>;
   concurrency?: number;
   /** Jobs of this name held locked at once by one process; JOB_LOCK_LIMIT_PER_NAME unless given. */
   lockLimit?: number;
@@ -82,28 +89,46 @@ export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLim
  * job running and waits out its whole timeout. Agenda's own final save of the job then matches
  * nothing, which it ignores ("the job was removed during execution").
  */
-async function forgetSucceededJob(job: Job, logger: Logger): Promise<void> {
+async function forgetSucceededJob(job: Job, log: Logger): Promise<void> {
   if (job.attrs.type === 'single' || job.attrs.nextRunAt != null) return;
   try {
     await job.remove();
   } catch (error) {
     // The job did its work; failing it now would only run it again. It is removed at the next start.
-    logger.warn({ err: error, job: job.attrs.name }, 'could not remove a finished job');
+    log.warn({ err: error }, 'could not remove a finished job');
   }
 }
 
-export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000): void {
+/** The logger of one job run: its name, its id, and what its definition says identifies it (event id, run id, email key). */
+function jobLogger(logger: Logger, definition: JobDefinition, job: Job): Logger {
+  const bindings: Record<string, unknown> = { job: definition.name, jobId: String(job.attrs._id) };
+  const parsed = definition.data.safeParse(job.attrs.data);
+  if (parsed.success && definition.logFields !== undefined) Object.assign(bindings, definition.logFields(parsed.data));
+  return logger.child(bindings);
+}
+
+export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000, metrics?: Metrics): void {
   for (const definition of jobs) {
     agenda.define(
       definition.name,
       async (job: Job) => {
-        const parsed = definition.data.safeParse(job.attrs.data);
-        if (!parsed.success) {
-          logger.error({ job: definition.name, issues: parsed.error.issues }, 'job data failed validation');
-          throw new InvalidJobDataError(`invalid data for job ${definition.name}: ${parsed.error.message}`);
+        const log = jobLogger(logger, definition, job);
+        const started = process.hrtime.bigint();
+        const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+        try {
+          const parsed = definition.data.safeParse(job.attrs.data);
+          if (!parsed.success) {
+            log.error({ issues: parsed.error.issues }, 'job data failed validation');
+            throw new InvalidJobDataError(`invalid data for job ${definition.name}: ${parsed.error.message}`);
+          }
+          await definition.handler(parsed.data, job, log);
+        } catch (error) {
+          metrics?.recordJob(definition.name, 'failed', seconds());
+          if (!(error instanceof InvalidJobDataError)) log.warn({ err: error, failCount: (job.attrs.failCount ?? 0) + 1 }, 'job run failed; retried with backoff until its retries run out');
+          throw error;
         }
-        await definition.handler(parsed.data, job);
-        await forgetSucceededJob(job, logger);
+        metrics?.recordJob(definition.name, 'succeeded', seconds());
+        await forgetSucceededJob(job, log);
       },
       {
         concurrency: definition.concurrency ?? 5,
@@ -113,11 +138,11 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
       },
     );
     const { onGiveUp } = definition;
-    if (onGiveUp !== undefined) {
-      agenda.on(`retry exhausted:${definition.name}`, (error: Error, job: Job) => {
-        onGiveUp(job.attrs.data, error).catch((hookError: unknown) => logger.error({ err: hookError, job: definition.name }, 'recording a failed job failed'));
-      });
-    }
+    agenda.on(`retry exhausted:${definition.name}`, (error: Error, job: Job) => {
+      const log = jobLogger(logger, definition, job);
+      log.error({ err: error, failCount: job.attrs.failCount }, 'job failed for good: no retries left (kept in the jobs collection)');
+      onGiveUp?.(job.attrs.data, error).catch((hookError: unknown) => log.error({ err: hookError }, 'recording a failed job failed'));
+    });
   }
 }
 

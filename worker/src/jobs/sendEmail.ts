@@ -27,6 +27,7 @@ export function sendEmailJob(context: ServiceContext) {
     name: SEND_EMAIL,
     data: sendEmailData,
     backoff: backoffStrategies.exponential({ delay: 1_000, maxRetries: 8 }),
+    logFields: ({ accountId, livemode, emailId }) => ({ accountId, livemode, emailKey: emailId }),
     handler: async ({ accountId, livemode, emailId }, job) => {
       const tenant = { accountId, livemode };
       await withKeyLock(context.db, `email:${accountId}:${livemode}:${emailId}`, 60_000, async () => {
@@ -35,11 +36,13 @@ export function sendEmailJob(context: ServiceContext) {
         try {
           await context.mailer.deliver(email);
         } catch (error) {
+          context.metrics.recordEmail('failed');
           const message = error instanceof Error ? error.message : String(error);
           await context.mailer.outbox.recordFailure(tenant, emailId, (job.attrs.failCount ?? 0) + 1, message);
-          context.logger.warn({ err: error, emailId, accountId }, 'email not accepted by the SMTP server; will retry');
+          // Logged once, as the job's failure (scheduler.ts), with the email key.
           throw error;
         }
+        context.metrics.recordEmail('sent');
         await context.mailer.outbox.markSent(tenant, emailId);
       });
     },

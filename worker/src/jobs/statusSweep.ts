@@ -36,10 +36,11 @@ export function statusSweepJob(context: ServiceContext) {
     name: STATUS_SWEEP,
     data: statusSweepData,
     concurrency: 1,
-    handler: async ({ accountId, livemode }) => {
+    logFields: ({ accountId, livemode }) => ({ accountId, livemode }),
+    handler: async ({ accountId, livemode }, _job, log) => {
       const tenants = accountId !== undefined && livemode !== undefined ? [{ accountId, livemode }] : await context.certificates.tenants();
-      const changed = await sweepStatuses(context, tenants);
-      context.logger.info({ tenants: tenants.length, changed }, 'certificate status sweep done');
+      const changed = await sweepStatuses({ ...context, logger: log }, tenants);
+      log.info({ tenants: tenants.length, changed }, 'certificate status sweep done');
     },
   });
 }

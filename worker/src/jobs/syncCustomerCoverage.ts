@@ -16,8 +16,9 @@ export function syncCustomerCoverageJob(context: ServiceContext) {
   return defineJob({
     name: SYNC_CUSTOMER_COVERAGE,
     data: syncCustomerCoverageData,
-    handler: async ({ accountId, livemode, customerId }) => {
-      await syncCustomerCoverage(context, { accountId, livemode }, customerId);
+    logFields: ({ accountId, livemode, customerId }) => ({ accountId, livemode, customerId }),
+    handler: async ({ accountId, livemode, customerId }, _job, log) => {
+      await syncCustomerCoverage({ ...context, logger: log }, { accountId, livemode }, customerId);
     },
   });
 }

@@ -52,7 +52,7 @@ export class LedgerRepository {
   /** Adds entries; one already there (a retry, a redelivery) is left as it is. */
   async append(tenant: Tenant, entries: readonly LedgerEntry[], at: Date): Promise<number> {
     let added = 0;
-    // One by one: a batch with a duplicate behaves differently on FerretDB and MongoDB.
+    // One by one, for the few entries an event books; `appendMany` writes a run's batch at once.
     for (const { id, ...entry } of entries) {
       try {
         await this.entries.insertOne({ _id: id, ...tenantFilter(tenant), ...entry, recordedAt: at });

@@ -101,7 +101,7 @@ export function periodRoutes(context: ServiceContext): Router {
       throw new HttpError(422, `periodKey: ${key} has not started yet, so it cannot be filed`);
     }
     const filed = await filing.file(tenant, jurisdiction, key, { type: 'user', id: tenantOf(res).userId }, clock.now());
-    context.logger.info({ accountId: tenant.accountId, jurisdiction, periodKey: key, filedBy: filed.filedBy }, 'period filed');
+    req.log.info({ accountId: tenant.accountId, jurisdiction, periodKey: key, filedBy: filed.filedBy }, 'period filed');
     res.json({ ...filed, filedAt: filed.filedAt.toISOString() });
   });
 

@@ -1,7 +1,6 @@
 import { portalSubmissionSchema, type CertificateFileContentType, type PortalSubmission } from '@exemptions/shared';
 import type { MultipartForm } from '../files/multipartUpload.js';
-import { pdfActiveContent, type PdfActiveContent } from '../files/pdfActiveContent.js';
-import { sniffContentType, UnsupportedContentTypeError } from '../files/sniffContentType.js';
+import { sniffContentTypeOfPieces, UnsupportedContentTypeError } from '../files/sniffContentType.js';
 import type { FormState, JurisdictionRow } from './pages.js';
 
 /** The field the signed certificate comes in. */
@@ -18,7 +17,8 @@ export type ParsedSubmission =
   | {
       readonly ok: true;
       readonly submission: PortalSubmission;
-      readonly file: { readonly filename: string | null; readonly bytes: Buffer; readonly contentType: CertificateFileContentType; readonly activeContent: PdfActiveContent[] };
+      /** The file in the pieces it arrived in (see `MultipartForm`); its active content is checked when it is stored. */
+      readonly file: { readonly filename: string | null; readonly chunks: readonly Buffer[]; readonly size: number; readonly contentType: CertificateFileContentType };
     }
   /** `status` is the HTTP status for the page: 413 for a file too large, 415 for a file of the wrong type, 400 otherwise. */
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly state: FormState };
@@ -76,16 +76,16 @@ export async function parsePortalForm(form: MultipartForm, rows: readonly Jurisd
   }
 
   let status: 400 | 413 | 415 = 400;
-  let file: { bytes: Buffer; contentType: CertificateFileContentType } | null = null;
+  let contentType: CertificateFileContentType | null = null;
   const upload = form.file;
-  if (upload === null || (upload.bytes.length === 0 && !upload.truncated)) {
+  if (upload === null || (upload.size === 0 && !upload.truncated)) {
     errors.set(FILE_FIELD, 'choose the signed certificate file (PDF, PNG or JPEG)');
   } else if (upload.truncated) {
     errors.set(FILE_FIELD, 'the file is larger than 10 MB; send a smaller scan or PDF');
     status = 413;
   } else {
     try {
-      file = { bytes: upload.bytes, contentType: await sniffContentType(upload.bytes) };
+      contentType = await sniffContentTypeOfPieces(upload.chunks);
     } catch (error) {
       if (!(error instanceof UnsupportedContentTypeError)) throw error;
       errors.set(FILE_FIELD, 'the file is not a PDF, PNG or JPEG (judged by its content, whatever its name says)');
@@ -93,11 +93,10 @@ export async function parsePortalForm(form: MultipartForm, rows: readonly Jurisd
     }
   }
 
-  if (errors.size > 0 || general.length > 0 || !parsed.success || file === null || upload === null) {
+  if (errors.size > 0 || general.length > 0 || !parsed.success || contentType === null || upload === null) {
     return { ok: false, status, state: { values, errors, general } };
   }
-  const activeContent = file.contentType === 'application/pdf' ? pdfActiveContent(file.bytes) : [];
-  return { ok: true, submission: parsed.data, file: { filename: upload.filename, bytes: file.bytes, contentType: file.contentType, activeContent } };
+  return { ok: true, submission: parsed.data, file: { filename: upload.filename, chunks: upload.chunks, size: upload.size, contentType } };
 }
 
 /** The schema's messages are written for the API; a few read better reworded for a person. */

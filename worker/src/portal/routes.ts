@@ -125,6 +125,12 @@ export function portalRoutes(context: ServiceContext, options: PortalOptions): R
 
   // Pages, not JSON: a failure inside the portal is shown to a person.
   const portalErrors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    // A link whose token is not even valid percent-encoding (`/portal/r/%E0%A4%A`) fails in the
+    // router before any route runs; it is one more unusable link, and gets the same page.
+    if (error instanceof URIError) {
+      if (!res.headersSent) send(res, 404, unavailablePage());
+      return;
+    }
     req.log.error({ err: error }, 'portal error');
     if (!res.headersSent) send(res, 500, problemPage());
   };

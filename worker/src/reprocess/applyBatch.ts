@@ -13,11 +13,29 @@ export interface BatchOutcome {
 
 const lineKey = (line: WorkLine): string => `${line.invoiceId}|${line.jurisdiction ?? ''}`;
 
+/** Per-invoice reads in flight at once: enough to keep the database busy, few enough to keep memory flat. */
+const READS_IN_FLIGHT = 16;
+
+/** `read` for every key, at most `limit` at a time, results in order. */
+async function readAll<T>(keys: readonly string[], limit: number, read: (key: string) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const index = next;
+      next += 1;
+      results[index] = await read(keys[index] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, keys.length) }, worker));
+  return results;
+}
+
 /**
  * Works through one batch of a run's work list. All the batch's invoices are locked at once (the
  * per-invoice ledger lock every ledger writer takes), each invoice's entries are read under that
- * lock (in parallel, one query by invoice each: FerretDB serves an equality from an index, not an
- * `$in`), each transaction is planned from them (so what the run does is decided on the ledger as
+ * lock (several at a time, one query by invoice each: FerretDB serves an equality from an index,
+ * not an `$in`), each transaction is planned from them (so what the run does is decided on the ledger as
  * it is under the lock), and the revisions of the whole batch are inserted together; then the
  * locks go. A batch costs a handful of round trips plus one read per invoice, where one
  * transaction at a time cost five or six round trips each, and the customer's ledger is never
@@ -26,6 +44,12 @@ const lineKey = (line: WorkLine): string => `${line.invoiceId}|${line.jurisdicti
  * Entry ids are deterministic and each transaction is planned and revised on the ledger as it stood
  * before this run (`request.runId` sets the run's own entries aside), so a batch redone after a crash
  * computes the same entries and inserts only what is missing.
+ *
+ * `pipeline` lets a run overlap batches: `prepared` is called once the batch's reads are done (the
+ * run may then start reading the next batch), and the batch writes only after `after` (the previous
+ * batch's write and checkpoint) has settled, so checkpoints stay in order and a failure there fails
+ * this batch too. Two batches in flight never share an invoice (the run ends a batch at an invoice's
+ * last line), so their locks never collide.
  */
 export async function applyBatch(
   context: ServiceContext,
@@ -33,15 +57,20 @@ export async function applyBatch(
   request: ReprocessRequest & { readonly runId: string },
   lines: readonly WorkLine[],
   ledger: LedgerContext,
+  pipeline: { readonly after?: Promise<unknown>; readonly prepared?: () => void } = {},
 ): Promise<BatchOutcome> {
-  if (lines.length === 0) return { changed: 0, skipped: {} };
+  if (lines.length === 0) {
+    pipeline.prepared?.();
+    await pipeline.after;
+    return { changed: 0, skipped: {} };
+  }
   const invoiceIds = [...new Set(lines.map((line) => line.invoiceId))];
   return withKeyLocks(
     context.db,
     invoiceIds.map((invoiceId) => ledgerLockKey(tenant, invoiceId)),
     LEDGER_LOCK_TTL_MS,
     async () => {
-      const read = await Promise.all(invoiceIds.map((invoiceId) => context.ledger.find(tenant, { invoiceId })));
+      const read = await readAll(invoiceIds, READS_IN_FLIGHT, (invoiceId) => context.ledger.find(tenant, { invoiceId }));
       const entriesOf = new Map(invoiceIds.map((invoiceId, index) => [invoiceId, read[index] as LedgerEntry[]]));
       const planned = new Map<string, PlannedItem>();
       for (const entries of read) {
@@ -63,6 +92,8 @@ export async function applyBatch(
           changed += 1;
         }
       }
+      pipeline.prepared?.();
+      await pipeline.after;
       await context.ledger.appendMany(tenant, batch, context.clock.now());
       return { changed, skipped };
     },

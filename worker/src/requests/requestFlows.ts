@@ -251,9 +251,9 @@ export async function markRequestOpened(context: ServiceContext, request: Reques
 
 export interface SubmittedFileInput {
   readonly filename: string | null;
-  readonly bytes: Buffer;
+  /** The file's bytes, in the pieces they arrived in. */
+  readonly chunks: readonly Buffer[];
   readonly contentType: 'application/pdf' | 'image/png' | 'image/jpeg';
-  readonly activeContent: readonly PdfActiveContent[];
 }
 
 /**
@@ -263,11 +263,13 @@ export interface SubmittedFileInput {
  */
 export async function submitRequest(context: ServiceContext, request: RequestDocument, submission: PortalSubmission, file: SubmittedFileInput): Promise<RequestDocument | null> {
   const now = nowOf(context);
-  const { file: stored } = await context.files.put(request, request._id, safeFilename(file.filename, file.contentType), file.bytes, file.contentType);
+  const { file: stored } = await context.files.put(request, request._id, safeFilename(file.filename, file.contentType), file.chunks, file.contentType);
+  // The store checks every PDF it keeps for active content (a copy it already had was checked then).
+  const activeContent: readonly PdfActiveContent[] = stored.activeContent ?? [];
   const record: SubmissionRecord = {
     data: submission,
     file: { id: stored.id, filename: stored.filename, contentType: stored.contentType, size: stored.size, sha256: stored.sha256 },
-    activeContent: file.activeContent,
+    activeContent,
     submittedAt: now,
   };
   if (!(await context.requests.claimToken(request, { kind: 'submitted', submission: record }, now))) return null;
@@ -286,7 +288,7 @@ export async function submitRequest(context: ServiceContext, request: RequestDoc
       jurisdictions: submission.jurisdictions.map((j) => j.code),
       signerName: submission.signerName,
       signerTitle: submission.signerTitle,
-      activeContent: file.activeContent,
+      activeContent,
     });
     await context.mailer.send(request, { key: `submission_received:${request._id}`, template: 'submission_received', to: settings.merchantNotificationEmail, ...composed });
   }
@@ -375,7 +377,7 @@ export async function finishApproval(context: ServiceContext, request: RequestDo
     if (download === null) throw new Error(`the file of request ${request._id} is missing`);
     const chunks: Buffer[] = [];
     for await (const chunk of download.stream) chunks.push(chunk as Buffer);
-    const { file } = await context.files.put(tenant, certificateId, submission.file.filename, Buffer.concat(chunks), submission.file.contentType);
+    const { file } = await context.files.put(tenant, certificateId, submission.file.filename, chunks, submission.file.contentType);
     const certificate = createCertificate(input, { id: certificateId, accountId: tenant.accountId, livemode: tenant.livemode, source: 'customer_submission', now, files: [file] });
     try {
       await context.certificates.insert(certificate, request.customer, basis, review.actor);

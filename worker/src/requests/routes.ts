@@ -150,7 +150,7 @@ export function certificateRequestRoutes(context: ServiceContext): Router {
       'Cache-Control': 'private, no-store',
     });
     await pipeline(download.stream, res).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') context.logger.error({ err: error, requestId: id }, 'request file download failed mid-stream');
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') req.log.error({ err: error, requestId: id }, 'request file download failed mid-stream');
     });
   });
 

@@ -3,7 +3,10 @@ import type { ServiceContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { PROCESS_STRIPE_EVENT } from '../jobs/processStripeEvent.js';
 import { queueEventsWithoutJob } from './strandedEvents.js';
-import { verifyStripeEvent } from './verify.js';
+import { verifyStripeEvent, WebhookSignatureError } from './verify.js';
+import { noteWebhookOutcome } from '../metrics/httpMetrics.js';
+
+export const WEBHOOK_PATH = '/webhooks/stripe';
 
 /**
  * Stripe's webhook endpoint. It answers 2xx only once the event is stored and has a job, so an
@@ -12,10 +15,16 @@ import { verifyStripeEvent } from './verify.js';
  */
 export function stripeWebhookRoutes(context: ServiceContext): Router {
   const router = Router();
-  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+  router.post(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     if (context.webhookSecrets.length === 0) throw new HttpError(503, 'No webhook endpoint secret is configured (STRIPE_WEBHOOK_SECRETS)');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const event = verifyStripeEvent(raw, req.get('stripe-signature'), context.webhookSecrets);
+    let event;
+    try {
+      event = verifyStripeEvent(raw, req.get('stripe-signature'), context.webhookSecrets);
+    } catch (error) {
+      if (error instanceof WebhookSignatureError) noteWebhookOutcome(res, 'bad_signature');
+      throw error;
+    }
     const accountId = event.account ?? context.platformAccountId;
     if (accountId === undefined) {
       throw new HttpError(503, `Event ${event.id} carries no account and STRIPE_PLATFORM_ACCOUNT is not set`);
@@ -29,11 +38,13 @@ export function stripeWebhookRoutes(context: ServiceContext): Router {
     const stored = await context.events.record(event, tenant, raw.toString('utf8'), context.clock.now());
     if (stored === 'new') {
       await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId: event.id });
+      noteWebhookOutcome(res, 'accepted');
       res.json({ received: true, duplicate: false });
       return;
     }
     const existing = await context.events.find(event.id);
     if (existing === null || existing.processedAt === null) await queueEventsWithoutJob(context, [event.id]);
+    noteWebhookOutcome(res, 'duplicate');
     res.json({ received: true, duplicate: true });
   });
   return router;

@@ -42,6 +42,18 @@ export const parseJsonBody: RequestHandler = (req, _res, next) => {
     next(new HttpError(400, `The JSON body must be an object (got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed})`));
     return;
   }
+  if (containsNul(parsed)) {
+    next(new HttpError(400, 'Text in the JSON body must not contain NUL characters (\\u0000)'));
+    return;
+  }
   req.body = parsed;
   next();
 };
+
+/** PostgreSQL (under the embedded FerretDB) cannot store NUL in text, and no field of ours needs one. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  return false;
+}
