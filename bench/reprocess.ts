@@ -247,7 +247,8 @@ function skipReason(from: SizeResult, size: number, estimated: number, maxMinute
 function partialEstimateMs(from: SizeResult, size: number, withBatch: boolean, planFrom: SizeResult): number {
   const whole = estimate(from, size, planFrom);
   const linear = size / planFrom.dataset.transactions;
-  const planning = (total: number, db: number): number => Math.min(db, total) * linear + Math.max(0, total - db) * linear * linear;
+  // Linear, as in `estimate`: the planner no longer searches the whole ledger per transaction.
+  const planning = (total: number, _db: number): number => total * linear;
   const { fixedMs, perThousandEntriesMs } = from.profile.model;
   const batchMs = withBatch ? REPROCESS_BATCH * (fixedMs + (Math.max(0, perThousandEntriesMs) * size) / 1000) : 0;
   const startMs = planning(planFrom.startRequest.ms, planFrom.startRequest.dbMs);

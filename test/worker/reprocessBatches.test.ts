@@ -24,7 +24,7 @@ const clock: Clock = { now: () => new Date((clockMs += 1000)) };
 const merchant: Tenant = { accountId: 'acct_1Batches00000001', livemode: false };
 const CUSTOMER = 'cus_Batches';
 const range = { startDate: '2026-03-01', endDate: '2026-05-31', prioritizeCustomerAddress: false };
-const job = { touch: async () => undefined } as unknown as Job;
+const job = { attrs: {}, touch: async () => undefined } as unknown as Job;
 const log = createLogger('silent');
 
 /** Invoice n: Texas (and, for every third, California too), spread over March to May. */

@@ -1,15 +1,16 @@
 /**
  * A reprocess run survives its jobs process being killed outright (SIGKILL) mid-run: after a
- * restart it completes with no duplicate and no missing entries.
+ * restart it completes with no duplicate and no missing entries. test/faults/reprocessKills.test.ts
+ * kills it at five random points (`npm run test:faults`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { entriesForInvoice, ledgerContext, type InvoiceFactsInput } from '@exemptions/shared';
 import type { Tenant } from '../../worker/src/tenancy.js';
 import { repoRoot } from '../../worker/src/paths.js';
 import { ApiClient } from '../support/api.js';
 import { testConfig } from '../support/database.js';
 import { FakeStripe } from '../support/fakeStripe.js';
+import { crashSaleEntries } from '../support/reprocessSales.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 
 const merchant: Tenant = { accountId: 'acct_1CrashTest000001', livemode: false };
@@ -21,24 +22,6 @@ interface Run {
   total: number;
   processed: number;
   changed: number;
-}
-
-function sale(n: number): InvoiceFactsInput {
-  const day = String(1 + (n % 28)).padStart(2, '0');
-  return {
-    invoiceId: `in_Crash${String(n).padStart(4, '0')}`,
-    invoiceNumber: `INV-${n}`,
-    customerId: 'cus_Crash',
-    currency: 'usd',
-    finalizedAt: `2026-0${6 + (n % 3)}-${day}T15:00:00.000Z`,
-    totalExcludingTax: 10_000,
-    customerTaxExempt: 'none',
-    taxes: [{ jurisdiction: 'US-TX', level: 'state', taxableAmount: 10_000, amount: 625, taxabilityReason: 'standard_rated' }],
-    address: { country: 'US', state: 'TX', postalCode: null, line1: null, city: null },
-    addressSource: 'customer_address',
-    addressJurisdiction: 'US-TX',
-    purchaseOrder: null,
-  };
 }
 
 function startJobsProcess(config: ReturnType<typeof testConfig>): ChildProcess {
@@ -66,10 +49,7 @@ describe('a reprocess run killed mid-way', () => {
   beforeAll(async () => {
     web = await startTestService({ role: 'web', config, stripe });
     api = new ApiClient(web.url ?? '', merchant);
-    const context = ledgerContext({ timeZone: 'UTC', today: '2026-09-30' });
-    for (let n = 0; n < INVOICES; n += 1) {
-      await web.context.ledger.append(merchant, entriesForInvoice({ invoice: sale(n), certificates: [], eventId: `evt_seed_${n}` }, context), new Date());
-    }
+    for (let n = 0; n < INVOICES; n += 1) await web.context.ledger.append(merchant, crashSaleEntries(n, 'cus_Crash'), new Date());
   }, 120_000);
   afterAll(() => web.dispose());
 

@@ -96,6 +96,10 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
       };
       let touchedAt = Date.now();
       const keepAlive = async (): Promise<void> => {
+        // Called once a batch is checkpointed: the run moves on, so failures before it (a killed
+        // process's batch, the invoice locks it left) no longer count towards giving the run up
+        // for good; saved with the next touch. Otherwise a long run dies of failures spread over hours.
+        job.attrs.failCount = 0;
         if (Date.now() - touchedAt < TOUCH_EVERY_MS) return;
         await job.touch();
         touchedAt = Date.now();
