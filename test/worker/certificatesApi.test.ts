@@ -101,6 +101,7 @@ describe('certificate records API', () => {
       ['an oversized certificate number', { ...certificateFor('cus_Acme'), number: 'N'.repeat(65) }, 'number'],
       ['a key starting with $', { ...certificateFor('cus_Acme'), $where: '1' }, 'unknown field "$where"'],
       ['a key containing a dot', { ...certificateFor('cus_Acme'), purchase: { type: 'blanket', 'a.b': 1 } }, 'purchase'],
+      ['a NUL character in text', { ...certificateFor('cus_Acme'), notes: 'before\u0000after' }, 'NUL'],
     ])('rejects %s with a 400 naming the field, and writes nothing', async (_case, body, field) => {
       const before = await countStored();
       const response = await api.post<ErrorBody>('/api/v1/certificates', body);
