@@ -314,7 +314,7 @@ describe('hostile input', () => {
       const otherCall = sampleCall(other, seeded);
 
       await expectRefused('timestamp older than 300 s', operation, call, sign(call, identity, now() - 301));
-      await expectRefused('timestamp more than 300 s ahead', operation, call, sign(call, identity, now() + 301));
+      await expectRefused('timestamp more than 300 s ahead', operation, call, sign(call, identity, now() + 330)); // a margin: the request is checked a moment after it is signed
       // A captured signed call, replayed with its headers and body on another route (and method).
       await expectRefused('replayed on another route', operation, { ...otherCall, ...(call.body === undefined ? {} : { body: call.body }) }, sign(call, identity));
       await expectRefused('replayed with another query', operation, { ...call, target: `${call.target}${call.target.includes('?') ? '&' : '?'}limit=1` }, sign(call, identity));
