@@ -28,7 +28,7 @@ describe('database down during a webhook burst', () => {
   const workers: WorkerProcess[] = [];
 
   afterAll(async () => {
-    proxy?.restore();
+    await proxy?.restore();
     await Promise.all(workers.map((worker) => worker.stop()));
     await proxy?.close();
     await stripe.close();
@@ -78,7 +78,7 @@ describe('database down during a webhook burst', () => {
       proxy.cut();
       cutAt = Date.now();
       await sleep(DOWN_MS);
-      proxy.restore();
+      await proxy.restore();
       restoredAt = Date.now();
       // Jobs still locked a few seconds after the restore, by locks taken before it: left by the outage.
       await sleep(3_000);

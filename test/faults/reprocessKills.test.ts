@@ -18,8 +18,8 @@ const merchant: Tenant = { accountId: 'acct_1FaultKills000001', livemode: false 
 const CUSTOMER = 'cus_Kills';
 const INVOICES = Number(process.env.FAULTS_REPROCESS_INVOICES ?? 1_200);
 const KILLS = 5;
-/** Kill points fall in the first 70% of the run, so the last kill still lands before the end. */
-const KILL_SPAN = 0.7;
+/** Kill points fall in the first 60% of the run, so the last kill (a batch or two later) still lands before the end. */
+const KILL_SPAN = 0.6;
 const FILED = { jurisdiction: 'US-TX', periodKey: '2026-06' } as const;
 
 interface Run {

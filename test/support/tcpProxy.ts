@@ -3,9 +3,13 @@ import net from 'node:net';
 /** A TCP relay to a server that a test can cut, as a network fault or a dead database would. */
 export interface TcpProxy {
   readonly port: number;
-  /** Drops every open connection and turns new ones away until `restore`. */
+  /**
+   * Drops every open connection and refuses new ones (nothing listens on the port) until
+   * `restore`, as a server that went down would.
+   */
   cut(): void;
-  restore(): void;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,21 +31,40 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.once('close', () => client.destroy());
     client.pipe(upstream).pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('the proxy has no port');
+  const { port } = address;
   return {
-    port: address.port,
+    port,
     cut() {
+      if (cut) return;
       cut = true;
+      // Refused from now on, not accepted and dropped: that is another fault (a full server), and
+      // mongodb 7.9's monitor can hang on it for good (test/faults/databaseDown.test.ts).
+      server.close();
       for (const socket of sockets) socket.destroy();
     },
-    restore() {
+    async restore() {
+      if (!cut) return;
       cut = false;
+      await listen(port);
     },
     close() {
+      cut = true;
       for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise((resolve) => {
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      });
     },
   };
 }

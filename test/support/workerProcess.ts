@@ -5,6 +5,7 @@
  * test can say why a process died and whether anything went unhandled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Role } from '../../worker/src/config.js';
 import { findFreePort } from '../../worker/src/db/network.js';
@@ -98,11 +99,15 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     env: workerEnv(options, port),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // FAULTS_WORKER_LOG_DIR keeps each process's whole output, for a failure the tail does not explain.
+  const logDir = process.env.FAULTS_WORKER_LOG_DIR;
+  const fullLog = logDir === undefined || logDir === '' ? null : createWriteStream(path.join(logDir, `${options.role}-${child.pid ?? 'unknown'}.log`));
   const lines: string[] = [];
   const errors: string[] = [];
   let partial = '';
   let saidReady = false;
   const take = (chunk: Buffer): void => {
+    fullLog?.write(chunk);
     const text = partial + chunk.toString('utf8');
     const complete = text.split('\n');
     partial = complete.pop() ?? '';
@@ -118,7 +123,12 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   };
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
-  const exited = new Promise<WorkerExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<WorkerExit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      fullLog?.end();
+      resolve({ code, signal });
+    }),
+  );
   const output = (): string => [...lines, partial].join('\n');
   const url = options.role === 'jobs' ? null : `http://127.0.0.1:${port}`;
 

@@ -204,12 +204,12 @@ describe('Stripe webhooks and applying certificates', () => {
       const refused = await deliver(cutOff.url ?? '', event);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
-      proxy.restore();
+      await proxy.restore();
       // Stripe's retry, once the database is back.
       expect((await deliver(cutOff.url ?? '', event)).status).toBe(200);
       expect(await processedEvent(cutOff.db, event.id)).toMatchObject({ outcome: 'ignored' });
     } finally {
-      proxy.restore();
+      await proxy.restore();
       await cutOff.dispose();
       await proxy.close();
     }

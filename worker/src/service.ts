@@ -133,7 +133,7 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
   };
 
   try {
-    const { client, db } = await connectDatabase(database.uri, config.MONGODB_DB);
+    const { client, db } = await connectDatabase(database.uri, config.MONGODB_DB, logger);
     cleanups.push(() => client.close());
 
     // Built only now: constructing Agenda with a MongoBackend starts using the connection at once.

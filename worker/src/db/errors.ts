@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
@@ -53,13 +54,20 @@ function isTransientOne(error: unknown): boolean {
 /**
  * True for a database error that says "try again shortly" rather than "this request is wrong":
  * the HTTP layer answers 503 with Retry-After, and a job fails and is retried with backoff.
- * Looks through `cause` too, for errors wrapped on their way up.
+ * Looks through `cause` too, for errors wrapped on their way up, and through a bulk write's
+ * `errorResponse`: `insertMany` reports a lost connection as a MongoBulkWriteError wrapping it.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
     if (isTransientOne(current)) return true;
-    current = current instanceof Error ? current.cause : undefined;
+    current = wrappedError(current);
   }
   return false;
+}
+
+function wrappedError(error: unknown): unknown {
+  if (!(error instanceof Error)) return undefined;
+  if (error.cause !== undefined) return error.cause;
+  return error instanceof MongoBulkWriteError && error.errorResponse instanceof Error ? error.errorResponse : undefined;
 }
