@@ -35,6 +35,7 @@ import { pino } from 'pino';
 import { ApiClient, TEST_APP_SECRET } from '../test/support/api.js';
 import { FakeStripe } from '../test/support/fakeStripe.js';
 import { loadConfig } from '../worker/src/config.js';
+import { REPROCESS_MAX_BATCH } from '../worker/src/jobs/reprocessRun.js';
 import { SYNC_CUSTOMER_COVERAGE } from '../worker/src/jobs/syncCustomerCoverage.js';
 import { LedgerRepository } from '../worker/src/ledger/ledgerRepository.js';
 import { repoRoot } from '../worker/src/paths.js';
@@ -145,14 +146,20 @@ export interface SizeResult {
      * (`LedgerRepository.find`'s query, raw), `concurrency` at a time, on the ledger the run left.
      */
     readonly invoiceFind?: { readonly reads: number; readonly concurrency: number; readonly ms: number; readonly readsPerSecond: number };
+    /**
+     * The same invoices read as the run now reads them: a full batch's invoices with one `$in`
+     * (`LedgerRepository.findByInvoices`'s query, raw), one batch at a time, as the run reads one
+     * batch while the previous one writes.
+     */
+    readonly invoiceBatchFind?: { readonly invoices: number; readonly perQuery: number; readonly ms: number; readonly invoicesPerSecond: number };
   };
   readonly ratios: {
     /** Entries the run wrote per second ÷ raw insertMany documents per second. */
     readonly runEntriesVsInsertMany: number;
     readonly runEntriesVsInsertOne: number;
     /**
-     * A run doing one such read and inserting two entries per transaction, one after the other, at
-     * the raw rates measured here, as a share of the insertMany rate.
+     * A run reading its invoices by `$in` (`invoiceBatchFind`) and inserting two entries per
+     * transaction, one after the other, at the raw rates measured here, as a share of the insertMany rate.
      */
     readonly ceilingVsInsertMany?: number;
   };
@@ -731,6 +738,14 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     );
     const readsMs = performance.now() - readsStarted;
     log(`  in ${(readsMs / 1000).toFixed(1)} s (${perSecond(readCount, readsMs)}/s)`);
+    log(`baseline: the same ${readCount.toLocaleString('en-US')} invoices read by $in, ${REPROCESS_MAX_BATCH} to a query, one query at a time…`);
+    const batchReadsStarted = performance.now();
+    for (let first = 0; first < readCount; first += REPROCESS_MAX_BATCH) {
+      const invoiceIds = Array.from({ length: Math.min(REPROCESS_MAX_BATCH, readCount - first) }, (_, k) => sale(Math.floor(((first + k) * n) / readCount), months).invoiceId);
+      await ledger.find({ ...tenant, invoiceId: { $in: invoiceIds } }).sort({ transactionDate: 1, _id: 1 }).toArray();
+    }
+    const batchReadsMs = performance.now() - batchReadsStarted;
+    log(`  in ${(batchReadsMs / 1000).toFixed(1)} s (${perSecond(readCount, batchReadsMs)} invoices/s)`);
 
     const entriesWritten = negations + revisions;
     const planDbMs = totalMs(recorder.stats.plan);
@@ -742,8 +757,9 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
     const insertManyRate = perSecond(rawDocuments, rawMs);
     const insertOneRate = perSecond(sample.length, insertOneMs);
     const readRate = perSecond(readCount, readsMs);
-    // Per transaction: one read and two inserted entries at the raw rates; as entries/s over insertMany's docs/s.
-    const floorMsPerTransaction = 1000 / readRate + 2000 / insertManyRate;
+    const batchReadRate = perSecond(readCount, batchReadsMs);
+    // Per transaction: its invoice's share of a batch read and two inserted entries at the raw rates; as entries/s over insertMany's docs/s.
+    const floorMsPerTransaction = 1000 / batchReadRate + 2000 / insertManyRate;
     const entriesRate = perSecond(entriesWritten, wallMs);
     const schedulerStats = new Map<string, { count: number; ms: number }>();
     for (const phase of ['plan', 'transactions'] as const) {
@@ -795,6 +811,7 @@ export async function measureSize(database: BenchDatabase, settings: SizeSetting
         insertMany: { documents: rawDocuments, batch, ms: Math.round(rawMs), documentsPerSecond: insertManyRate },
         insertOne: { documents: sample.length, ms: Math.round(insertOneMs), documentsPerSecond: insertOneRate },
         invoiceFind: { reads: readCount, concurrency: readConcurrency, ms: Math.round(readsMs), readsPerSecond: readRate },
+        invoiceBatchFind: { invoices: readCount, perQuery: REPROCESS_MAX_BATCH, ms: Math.round(batchReadsMs), invoicesPerSecond: batchReadRate },
       },
       ratios: {
         runEntriesVsInsertMany: ratio3(entriesRate, insertManyRate),

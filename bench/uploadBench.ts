@@ -24,7 +24,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -396,7 +396,8 @@ export async function measureUploads(
   const sha256 = createHash('sha256').update(pdf.bytes).digest('hex');
   const { body, contentType } = multipartBody(texasAnswer(), pdf.bytes);
   log(`starting the worker (role all, FakeStripe) in its own process…`);
-  const { worker, url } = await WorkerProcess.start(database, file, total, settings);
+  // The worker process reads the file before it reports ready: then (or on failure) it can go.
+  const { worker, url } = await WorkerProcess.start(database, file, total, settings).finally(() => rmSync(file, { force: true }));
   try {
     const api = new ApiClient(url, MERCHANT);
     log(`creating ${total} certificate requests through the API…`);

@@ -3,8 +3,8 @@
  * few pages, each one grayscale page image (200 dpi, US Letter) compressed with FlateDecode, made
  * from a seeded generator and padded to exactly the size asked for. A well-formed file (catalog,
  * page tree, content streams, cross-reference table) that any viewer opens, with no active
- * content. Flate images are the heavier case for the service: its active-content check inflates
- * every Flate stream to look inside, where JPEG (DCTDecode) data would be skipped at once.
+ * content. The page images are Flate data, as many scanners write them; the active-content check
+ * skips image streams (they cannot hold objects), so it reads the file's own bytes only.
  */
 import { deflateSync } from 'node:zlib';
 import { pdfActiveContent } from '../worker/src/files/pdfActiveContent.js';
@@ -119,9 +119,10 @@ function scannedPdf(bytes: number, pages: number, seed: number): { file: Buffer;
 
 /**
  * A scanned-looking PDF of exactly `options.bytes` bytes with no active content. Compressed data
- * is random-looking bytes, which now and then spell a marker the active-content check looks for
- * (`/JS` followed by a delimiter: about one 5 MB file in four); such a file would be flagged, so
- * the next seed is used instead.
+ * is random-looking bytes, which now and then spell a marker name (`/JS` followed by a delimiter);
+ * the check used to flag such files (3 of the first 4 seeds) and no longer reads image data, so
+ * the first seed is taken. The loop stays as a guard: a flagged file would not be the clean case
+ * the benchmark means to time.
  */
 export async function buildScannedPdf(options: PdfOptions): Promise<BenchPdf> {
   const pages = options.pages ?? 4;

@@ -1,5 +1,5 @@
 /**
- * npm run bench:webhooks [-- --events 2000 --concurrency 32 --warmup 50 --rounds 4 --accounts 10 --poll-interval 1000 --drain-timeout 1800 --log-level info --out <file.json>]
+ * npm run bench:webhooks [-- --events 2000 --concurrency 32 --warmup 50 --rounds 4 --accounts 10 --poll-interval 1000 --drain-timeout 1800 --log-level info --profile <dir> --backlog 50000 --backlog-window 1000 --out <file.json>]
  *
  * Starts the database `npm start` would use (MONGODB_URI, else a mongod on PATH, else the embedded
  * FerretDB) with its data in a temporary folder; measures webhook acknowledgement against raw
@@ -20,7 +20,7 @@ import { repoRoot } from '../worker/src/paths.js';
 import { installProcessErrorHandlers } from '../worker/src/processErrors.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
 import { describeMachine, localDate } from './lib/environment.js';
-import { measureAcknowledgement, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
+import { measureAcknowledgement, measureBacklog, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
 import { buildWebhookData } from './webhooksData.js';
 import { buildReport, formatReport } from './webhooksReport.js';
 
@@ -39,12 +39,15 @@ const optionsSchema = z.object({
   accounts: count('accounts', 1).default(10),
   'poll-interval': count('poll-interval', 1).default(1_000),
   'drain-timeout': count('drain-timeout', 1).default(1_800),
+  profile: z.string().min(1).optional(),
+  backlog: count('backlog', 0).default(50_000),
+  'backlog-window': count('backlog-window', 10).default(1_000),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level: expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
   out: z.string().min(1).optional(),
   help: z.boolean().optional(),
 });
 
-const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [--warmup N] [--rounds N] [--accounts N] [--poll-interval MS] [--drain-timeout S] [--log-level L] [--out file.json]
+const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [--warmup N] [--rounds N] [--accounts N] [--poll-interval MS] [--drain-timeout S] [--log-level L] [--profile DIR] [--backlog N] [--backlog-window N] [--out file.json]
   --events N          timed webhook deliveries, then drained into the ledger (default ${FULL.events}; a smoke run: 100)
   --concurrency N     requests (and raw inserts) in flight during acknowledgement (default ${FULL.concurrency})
   --warmup N          untimed deliveries and raw inserts first (default 50; drained with the rest)
@@ -53,6 +56,9 @@ const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [
   --poll-interval MS  JOB_POLL_INTERVAL_MS of the worker processes (default 1000, the worker's own default)
   --drain-timeout S   stop waiting for the ledger drain after S seconds and report what was processed by then (default 1800)
   --log-level L       LOG_LEVEL of the worker processes (default info, the worker's own default); the web process logs to a temporary file read only for errors
+  --profile DIR       write CPU profiles (.cpuprofile) of the web process and of the drain (the jobs role, in this process) into DIR
+  --backlog N         the large backlog of phase 3, cost per event at a backlog of N against one of --backlog-window (default 50000; 0 skips phase 3)
+  --backlog-window N  the small backlog, and how many events of the large one are drained and timed (default 1000)
   --out file.json     where to write the results (default for ${FULL.events} events at concurrency ${FULL.concurrency}: bench/results/webhooks-<date>.json, and .md)`;
 
 function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
@@ -67,6 +73,9 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
       'poll-interval': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      profile: { type: 'string' },
+      backlog: { type: 'string' },
+      'backlog-window': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -125,7 +134,9 @@ try {
     pollIntervalMs: options['poll-interval'],
     logLevel: options['log-level'],
     drainTimeoutMs: options['drain-timeout'] * 1000,
+    profileDir: options.profile === undefined ? null : path.resolve(options.profile),
   };
+  if (settings.profileDir != null) await mkdir(settings.profileDir, { recursive: true });
   database = await openBenchDatabase('webhooks');
   const { server } = database;
   log(
@@ -142,6 +153,11 @@ try {
   web = null;
   log('events → ledger:');
   const ledger = await measureLedger(database, data, settings, log);
+  let backlog = null;
+  if (options.backlog > 0 && ledger.completed) {
+    log('cost per event by backlog:');
+    backlog = await measureBacklog(database, { small: options['backlog-window'], large: Math.max(options.backlog, options['backlog-window']), window: options['backlog-window'], accounts: options.accounts }, settings, log);
+  }
   const load = { before: loadBefore.map(round1), after: os.loadavg().map(round1) };
   const report = buildReport({
     ranAt,
@@ -153,6 +169,7 @@ try {
     settings,
     acknowledgement,
     ledger,
+    backlog,
   });
   const markdown = formatReport(report);
   log('');

@@ -16,7 +16,9 @@
  *    (what `LedgerRepository.append` does per entry), half before the drain and half after.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,16 +29,17 @@ import { loadConfig } from '../worker/src/config.js';
 import { findFreePort } from '../worker/src/db/network.js';
 import { workerJobs } from '../worker/src/jobs/index.js';
 import { PROCESS_STRIPE_EVENT } from '../worker/src/jobs/processStripeEvent.js';
-import type { JobDefinition } from '../worker/src/jobs/scheduler.js';
+import { newJobDocument } from '../worker/src/jobs/queue.js';
+import { createScheduler, JOBS_COLLECTION, type JobDefinition } from '../worker/src/jobs/scheduler.js';
 import { repoRoot } from '../worker/src/paths.js';
 import { startService } from '../worker/src/service.js';
 import { signatureFor, TEST_WEBHOOK_SECRET } from '../test/support/stripeEvents.js';
 import type { BenchDatabase } from './lib/database.js';
 import { percentile, round } from './lib/stats.js';
-import { ledgerEntryDocument, storedEventDocument, type BenchEvent, type WebhookData } from './webhooksData.js';
+import { buildWebhookData, ledgerEntryDocument, storedEventDocument, type BenchEvent, type WebhookData } from './webhooksData.js';
 
 /** Issue 9's targets for these benchmarks, reported next to the figures (never asserted). */
-export const TARGETS = { ackShareOfRaw: 0.5, ackP99Ms: 25, ledgerShareOfRaw: 0.25 } as const;
+export const TARGETS = { ackShareOfRaw: 0.5, ackP99Ms: 25, ledgerShareOfRaw: 0.25, backlogCostGrowth: 0.2 } as const;
 
 export interface WebhookSettings {
   readonly concurrency: number;
@@ -45,6 +48,8 @@ export interface WebhookSettings {
   readonly logLevel: string;
   /** Gives up waiting for the queue to drain after this long. */
   readonly drainTimeoutMs: number;
+  /** Where to write CPU profiles (the web process's, and the drain's), if anywhere. */
+  readonly profileDir?: string | null;
 }
 
 /** Latencies of one side, in milliseconds, and its rate. */
@@ -219,7 +224,8 @@ export async function startWebProcess(database: BenchDatabase, settings: Webhook
   const logDir = await mkdtemp(path.join(os.tmpdir(), 'exemptions-bench-webhooks-log-'));
   const logFile = path.join(logDir, 'web.log');
   const logHandle = await open(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/src/main.ts', '--role=web'], {
+  const profile = settings.profileDir == null ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'worker/src/main.ts', '--role=web'], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -405,25 +411,58 @@ async function ledgerBaseline(collection: Collection<RawDocument>, template: Doc
 /** Discards log lines (the web process's go to /dev/null too): logging costs what it costs, nothing is printed. */
 const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-/** Phase 2: drain the queue of stored events into the ledger through Agenda, against sequential raw inserts. */
-export async function measureLedger(database: BenchDatabase, data: WebhookData, settings: WebhookSettings, log: (line: string) => void = () => undefined): Promise<LedgerMeasurement> {
-  const expected = new Set([...data.warmup, ...data.events].map((event) => event.id));
-  const events = database.db.collection('stripe_events');
-  // Each acknowledged event has a job (a redelivered one may have two).
-  const queuedJobs = await database.db.collection<{ data?: { eventId?: string } }>('jobs').find({ name: PROCESS_STRIPE_EVENT }, { projection: { 'data.eventId': 1 } }).toArray();
-  const queued = new Set(queuedJobs.map((job) => job.data?.eventId)).size;
-  if (queued !== expected.size) throw new Error(`expected ${expected.size} queued events before the drain, found ${queued}`);
+/**
+ * A CPU profile of this process (where the jobs role runs) from now until the returned function
+ * is called, which writes it into `dir` as a .cpuprofile (Chrome DevTools, speedscope).
+ */
+async function profileThisProcess(dir: string | null | undefined, name: string): Promise<() => Promise<void>> {
+  if (dir == null) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await writeFile(path.join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+  };
+}
 
-  const template = await ledgerEntryDocument(data.events[0] as BenchEvent, data.stripe);
-  const raw = await rawCollection(database.db, 'bench_raw_ledger_entries', 'ledger_entries');
-  const half = Math.ceil(expected.size / 2);
-  log(`  raw baseline, first half: ${half} sequential inserts…`);
-  const before = await ledgerBaseline(raw, template, half, 'before_');
+/** What one drain through a `jobs` process saw, its times in ms from starting the service. */
+interface TimedDrain {
+  readonly completed: boolean;
+  readonly drainMs: number;
+  readonly startupMs: number;
+  readonly firstJobMs: number | null;
+  /** When each event's first successful run ended, in order. */
+  readonly finishes: readonly number[];
+  readonly runs: ReadonlyMap<string, number>;
+  readonly handlerLatencies: readonly number[];
+  readonly failedRuns: number;
+  readonly timeline: ReadonlyArray<{ readonly seconds: number; readonly processed: number }>;
+  readonly jobConcurrency: number;
+}
 
+/**
+ * Starts a `jobs` process (the worker's own jobs, the event handler wrapped only to time it) on
+ * the benchmark's database, lets it process `until` of the `expected` events (or gives up after
+ * the drain timeout), and stops it.
+ */
+async function timedDrain(
+  database: BenchDatabase,
+  stripe: WebhookData['stripe'],
+  expected: ReadonlySet<string>,
+  until: number,
+  settings: WebhookSettings,
+  log: (line: string) => void,
+  profileName: string | null,
+): Promise<TimedDrain> {
   const runs = new Map<string, number>();
   const handlerLatencies: number[] = [];
+  const finishes: number[] = [];
   let failedRuns = 0;
   let firstStart = Number.NaN;
+  let started = Number.NaN;
   let done: () => void = () => undefined;
   const drained = new Promise<void>((resolve) => (done = resolve));
   let lastDone = Number.NaN;
@@ -447,8 +486,10 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
               const finished = now();
               handlerLatencies.push(finished - began);
               const { eventId } = input as { eventId: string };
-              runs.set(eventId, (runs.get(eventId) ?? 0) + 1);
-              if (runs.size === expected.size && Number.isNaN(lastDone)) {
+              const before = runs.get(eventId) ?? 0;
+              runs.set(eventId, before + 1);
+              if (before === 0 && expected.has(eventId)) finishes.push(finished - started);
+              if (finishes.length >= until && Number.isNaN(lastDone)) {
                 lastDone = finished;
                 done();
               }
@@ -464,16 +505,16 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
     JOB_POLL_INTERVAL_MS: String(settings.pollIntervalMs),
     STRIPE_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET,
   });
-  log(`  draining ${expected.size} events (Agenda polling every ${settings.pollIntervalMs} ms)…`);
-  const started = now();
-  const service = await startService({ config, role: 'jobs', logger: pino({ level: settings.logLevel }, nowhere), stripe: data.stripe, jobs });
+  const stopProfile = await profileThisProcess(profileName === null ? null : settings.profileDir, profileName ?? 'drain');
+  started = now();
+  const service = await startService({ config, role: 'jobs', logger: pino({ level: settings.logLevel }, nowhere), stripe, jobs });
   const startupMs = now() - started;
   const timeline: Array<{ seconds: number; processed: number }> = [];
   let timer: NodeJS.Timeout | undefined;
   const progress = setInterval(() => {
     const seconds = Math.round((now() - started) / 1000);
-    timeline.push({ seconds, processed: runs.size });
-    if (timeline.length % 6 === 0) log(`    ${runs.size} of ${expected.size} processed after ${seconds} s (${failedRuns} failed runs so far)`);
+    timeline.push({ seconds, processed: finishes.length });
+    if (timeline.length % 6 === 0) log(`    ${finishes.length} of ${until} processed after ${seconds} s (${failedRuns} failed runs so far)`);
   }, 5_000);
   let completed: boolean;
   try {
@@ -486,9 +527,42 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
     clearInterval(progress);
   }
   const drainMs = completed ? lastDone - started : now() - started;
-  const processedInTime = runs.size;
-  if (!completed) log(`    gave up after ${(drainMs / 1000).toFixed(0)} s: ${processedInTime} of ${expected.size} processed`);
+  if (!completed) log(`    gave up after ${(drainMs / 1000).toFixed(0)} s: ${finishes.length} of ${until} processed`);
   await service.stop();
+  await stopProfile();
+  return {
+    completed,
+    drainMs,
+    startupMs,
+    firstJobMs: Number.isNaN(firstStart) ? null : firstStart - started,
+    finishes,
+    runs,
+    handlerLatencies,
+    failedRuns,
+    timeline,
+    jobConcurrency: workerJobs(service.context).find((job) => job.name === PROCESS_STRIPE_EVENT)?.concurrency ?? 5,
+  };
+}
+
+/** Phase 2: drain the queue of stored events into the ledger through Agenda, against sequential raw inserts. */
+export async function measureLedger(database: BenchDatabase, data: WebhookData, settings: WebhookSettings, log: (line: string) => void = () => undefined): Promise<LedgerMeasurement> {
+  const expected = new Set([...data.warmup, ...data.events].map((event) => event.id));
+  const events = database.db.collection('stripe_events');
+  // Each acknowledged event has a job (a redelivered one may have two).
+  const queuedJobs = await database.db.collection<{ data?: { eventId?: string } }>('jobs').find({ name: PROCESS_STRIPE_EVENT }, { projection: { 'data.eventId': 1 } }).toArray();
+  const queued = new Set(queuedJobs.map((job) => job.data?.eventId)).size;
+  if (queued !== expected.size) throw new Error(`expected ${expected.size} queued events before the drain, found ${queued}`);
+
+  const template = await ledgerEntryDocument(data.events[0] as BenchEvent, data.stripe);
+  const raw = await rawCollection(database.db, 'bench_raw_ledger_entries', 'ledger_entries');
+  const half = Math.ceil(expected.size / 2);
+  log(`  raw baseline, first half: ${half} sequential inserts…`);
+  const before = await ledgerBaseline(raw, template, half, 'before_');
+
+  log(`  draining ${expected.size} events (Agenda polling every ${settings.pollIntervalMs} ms)…`);
+  const drain = await timedDrain(database, data.stripe, expected, expected.size, settings, log, 'drain');
+  const { completed, drainMs, runs } = drain;
+  const processedInTime = drain.finishes.length;
 
   const processed = await events.countDocuments({ processedAt: { $ne: null }, outcome: 'processed' });
   const entries = await database.db.collection('ledger_entries').countDocuments();
@@ -503,7 +577,7 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
   const rawSummary = summariseLoad([...before.latencies, ...after.latencies], before.elapsedMs + after.elapsedMs);
   const eventsPerSecond = Math.round((processedInTime / drainMs) * 1000 * 10) / 10;
   const shareOfRaw = Math.round((eventsPerSecond / rawSummary.perSecond) * 1000) / 1000;
-  const handlers = [...handlerLatencies].sort((a, b) => a - b);
+  const handlers = [...drain.handlerLatencies].sort((a, b) => a - b);
   const totalRuns = [...runs.values()].reduce((sum, count) => sum + count, 0);
   return {
     events: expected.size,
@@ -512,17 +586,112 @@ export async function measureLedger(database: BenchDatabase, data: WebhookData, 
     entries,
     drainMs: round(drainMs),
     eventsPerSecond,
-    startupMs: round(startupMs),
-    firstJobMs: Number.isNaN(firstStart) ? null : round(firstStart - started),
+    startupMs: round(drain.startupMs),
+    firstJobMs: drain.firstJobMs === null ? null : round(drain.firstJobMs),
     extraRuns: totalRuns - runs.size,
-    failedRuns,
+    failedRuns: drain.failedRuns,
     handlerMs: handlers.length === 0 ? null : { p50: round(percentile(handlers, 50)), p95: round(percentile(handlers, 95)), p99: round(percentile(handlers, 99)) },
-    timeline,
+    timeline: drain.timeline,
     raw: rawSummary,
     shareOfRaw,
     documentBytes: booked === null ? BSON.calculateObjectSize(template) : BSON.calculateObjectSize(booked),
-    jobConcurrency: workerJobs(service.context).find((job) => job.name === PROCESS_STRIPE_EVENT)?.concurrency ?? 5,
+    jobConcurrency: drain.jobConcurrency,
     pollIntervalMs: settings.pollIntervalMs,
     meetsTargets: { shareOfRaw: shareOfRaw >= TARGETS.ledgerShareOfRaw },
   };
+}
+
+/** One backlog size of phase 3. */
+export interface BacklogRun {
+  /** Events queued (stored, each with its job) when the jobs process started. */
+  readonly backlog: number;
+  /** Events processed in this run: the whole backlog, or the window. */
+  readonly processed: number;
+  /** Events timed: those after the first `skipped`, which include the start-up. */
+  readonly timed: number;
+  readonly skipped: number;
+  /** Wall time per event over the timed events, and its inverse. */
+  readonly msPerEvent: number;
+  readonly eventsPerSecond: number;
+  readonly handlerP50Ms: number | null;
+  readonly seedMs: number;
+  readonly loadAverage: number;
+  readonly failedRuns: number;
+}
+
+export interface BacklogMeasurement {
+  readonly window: number;
+  readonly small: BacklogRun;
+  readonly large: BacklogRun;
+  /** Cost per event at the large backlog ÷ at the small one. */
+  readonly costRatio: number;
+  readonly meetsTarget: boolean;
+}
+
+/**
+ * Stores `events` as the webhook would have (each event, then its job, as `agenda.now` stores
+ * it), in `insertMany` batches, without a web process: a backlog of 50,000 would take minutes
+ * through the endpoint and measure nothing more.
+ */
+async function seedBacklog(database: BenchDatabase, events: readonly BenchEvent[], log: (line: string) => void): Promise<number> {
+  const started = now();
+  const agenda = createScheduler({ db: database.db, logger: pino({ level: 'silent' }), pollIntervalMs: 3_600_000, lockLimit: 1, lockLimitPerName: 1, maxConcurrency: 1 });
+  await agenda.ready;
+  const stored = database.db.collection<RawDocument>('stripe_events');
+  const jobs = database.db.collection(JOBS_COLLECTION);
+  for (let from = 0; from < events.length; from += 1_000) {
+    const batch = events.slice(from, from + 1_000);
+    await stored.insertMany(batch.map((event) => ({ ...storedEventDocument(event, event.id) })));
+    await jobs.insertMany(batch.map((event) => newJobDocument(agenda, PROCESS_STRIPE_EVENT, { eventId: event.id })));
+    if ((from / 1_000) % 10 === 9) log(`    ${from + batch.length} of ${events.length} stored`);
+  }
+  return now() - started;
+}
+
+async function backlogRun(database: BenchDatabase, size: number, window: number, settings: WebhookSettings, accounts: number, log: (line: string) => void): Promise<BacklogRun> {
+  const data = buildWebhookData({ events: size, warmup: 0, accounts, run: `b${size}${randomBytes(2).toString('hex')}` });
+  log(`  backlog of ${size.toLocaleString('en-US')}: storing the events and their jobs…`);
+  const seedMs = await seedBacklog(database, data.events, log);
+  const target = Math.min(size, window);
+  log(`  backlog of ${size.toLocaleString('en-US')}: draining ${target === size ? 'all of it' : `the first ${target.toLocaleString('en-US')}`}…`);
+  const drain = await timedDrain(database, data.stripe, new Set(data.events.map((event) => event.id)), target, settings, log, null);
+  const skipped = Math.min(100, Math.floor(target / 10));
+  const finishes = drain.finishes;
+  const last = finishes.length - 1;
+  const timed = last - (skipped - 1);
+  const spanMs = (finishes[last] ?? Number.NaN) - (skipped === 0 ? 0 : (finishes[skipped - 1] ?? Number.NaN));
+  const handlers = [...drain.handlerLatencies].sort((a, b) => a - b);
+  return {
+    backlog: size,
+    processed: finishes.length,
+    timed,
+    skipped,
+    msPerEvent: round(spanMs / timed),
+    eventsPerSecond: Math.round((timed / spanMs) * 1000 * 10) / 10,
+    handlerP50Ms: handlers.length === 0 ? null : round(percentile(handlers, 50)),
+    seedMs: round(seedMs),
+    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+    failedRuns: drain.failedRuns,
+  };
+}
+
+/**
+ * Phase 3: does an event cost more when many wait? Events are queued, then a `jobs` process
+ * drains them; the cost per event is the wall time per event after the first tenth (at most
+ * 100; they include Agenda's start-up). The small backlog is drained whole; of the large one,
+ * the first `window` events are (the rest are left), so both are measured over the same number
+ * of events, the large one with its whole backlog waiting. Run after phase 2, on its database.
+ */
+export async function measureBacklog(
+  database: BenchDatabase,
+  sizes: { readonly small: number; readonly large: number; readonly window: number; readonly accounts: number },
+  settings: WebhookSettings,
+  log: (line: string) => void = () => undefined,
+): Promise<BacklogMeasurement> {
+  const small = await backlogRun(database, sizes.small, sizes.window, settings, sizes.accounts, log);
+  log(`    ${small.msPerEvent} ms per event (${small.eventsPerSecond}/s)`);
+  const large = await backlogRun(database, sizes.large, sizes.window, settings, sizes.accounts, log);
+  log(`    ${large.msPerEvent} ms per event (${large.eventsPerSecond}/s)`);
+  const costRatio = Math.round((large.msPerEvent / small.msPerEvent) * 100) / 100;
+  return { window: sizes.window, small, large, costRatio, meetsTarget: costRatio <= 1 + TARGETS.backlogCostGrowth };
 }

@@ -1,6 +1,6 @@
 import type { ServerInfo } from './lib/database.js';
 import type { Machine } from './lib/environment.js';
-import { TARGETS, type AckMeasurement, type LedgerMeasurement, type LoadSummary, type WebhookSettings } from './webhooksBench.js';
+import { TARGETS, type AckMeasurement, type BacklogMeasurement, type LedgerMeasurement, type LoadSummary, type WebhookSettings } from './webhooksBench.js';
 
 /** Everything one run found, as written to bench/results/webhooks-<date>.json. */
 export interface WebhookReport {
@@ -16,6 +16,8 @@ export interface WebhookReport {
   readonly targets: typeof TARGETS;
   readonly acknowledgement: AckMeasurement;
   readonly ledger: LedgerMeasurement;
+  /** Phase 3; null when skipped (`--backlog 0`) or when the drain of phase 2 did not finish. */
+  readonly backlog: BacklogMeasurement | null;
 }
 
 export function buildReport(parts: Omit<WebhookReport, 'benchmark' | 'targets'>): WebhookReport {
@@ -44,7 +46,7 @@ function row(what: string, side: LoadSummary): string {
 
 /** The results as Markdown: the summary line, the two comparisons, and what the drain did. */
 export function formatReport(report: WebhookReport): string {
-  const { machine, server, dataset, settings, acknowledgement: ack, ledger } = report;
+  const { machine, server, dataset, settings, acknowledgement: ack, ledger, backlog } = report;
   const database =
     server.product === 'ferretdb'
       ? `FerretDB ${server.ferretdbVersion ?? '?'} (${server.handler ?? 'external'}${server.handler === null ? '' : ' handler'}, reports MongoDB ${server.version})`
@@ -65,10 +67,15 @@ export function formatReport(report: WebhookReport): string {
     `| Webhook acknowledgement, rate | ${rate(ack.webhook.perSecond)} req/s | ${rate(ack.raw.perSecond)} inserts/s | ${percent(ack.shareOfRaw)} | ≥ ${percent(TARGETS.ackShareOfRaw)} of raw | ${yesNo(ack.meetsTargets.shareOfRaw)} |`,
     `| Webhook acknowledgement, p99 | ${ms(ack.webhook.p99)} ms | ${ms(ack.raw.p99)} ms | ${ack.p99Ratio}× raw | ≤ ${TARGETS.ackP99Ms} ms | ${yesNo(ack.meetsTargets.p99)} |`,
     `| Events → ledger (through Agenda)${ledger.completed ? '' : ', unfinished'} | ${rate(ledger.eventsPerSecond)} events/s | ${rate(ledger.raw.perSecond)} inserts/s | ${percent(ledger.shareOfRaw)} | ≥ ${percent(TARGETS.ledgerShareOfRaw)} of raw | ${yesNo(ledger.meetsTargets.shareOfRaw)} |`,
+    ...(backlog === null
+      ? []
+      : [
+          `| Cost per event, backlog ${backlog.large.backlog.toLocaleString('en-US')} vs ${backlog.small.backlog.toLocaleString('en-US')} | ${ms(backlog.large.msPerEvent)} vs ${ms(backlog.small.msPerEvent)} ms | – | ${backlog.costRatio}× | ≤ ${1 + TARGETS.backlogCostGrowth}× | ${yesNo(backlog.meetsTarget)} |`,
+        ]),
     '',
     `| Side | Calls | Rate | p50 ms | p95 ms | p99 ms | max ms |`,
     '|---|--:|--:|--:|--:|--:|--:|',
-    row(`POST /webhooks/stripe (verify, store, enqueue, mark queued), ${ack.concurrency} in flight`, ack.webhook),
+    row(`POST /webhooks/stripe (verify, store the event, queue its job), ${ack.concurrency} in flight`, ack.webhook),
     row(`raw \`insertOne\` of the stored event (${ack.documentBytes} B, same indexes), ${ack.concurrency} in flight`, ack.raw),
     row(`raw \`insertOne\` of the ledger entry (${ledger.documentBytes} B, same indexes), one at a time`, ledger.raw),
     '',
@@ -96,6 +103,21 @@ export function formatReport(report: WebhookReport): string {
       `${ledger.firstJobMs === null ? 'no job began' : `the first job began after ${(ledger.firstJobMs / 1000).toFixed(1)} s (Agenda locks every due job, one query each, before it runs any)`}. ` +
       `${ledger.handlerMs === null ? '' : `Per event, the handler took p50 ${ms(ledger.handlerMs.p50)} ms, p95 ${ms(ledger.handlerMs.p95)} ms, p99 ${ms(ledger.handlerMs.p99)} ms. `}` +
       `${ledger.extraRuns} events ran more than once, ${ledger.failedRuns} runs failed (and were retried). The raw baseline ran half before and half after the drain.`,
+    ...(backlog === null
+      ? []
+      : [
+          '',
+          `Cost per event by backlog (after the drain above, on the same database): events stored with their jobs in batches, then a \`jobs\` process started; ` +
+            `the wall time per event after the first ${backlog.small.skipped} (Agenda's start-up). The small backlog is drained whole; of the large one the first ${backlog.window.toLocaleString('en-US')} ` +
+            `(the rest wait), so both are timed over the same number of events.`,
+          '',
+          '| Backlog | Drained | Timed | ms per event | Events/s | Handler p50 ms | Stored in | Load average |',
+          '|--:|--:|--:|--:|--:|--:|--:|--:|',
+          ...[backlog.small, backlog.large].map(
+            (run) =>
+              `| ${run.backlog.toLocaleString('en-US')} | ${run.processed.toLocaleString('en-US')} | ${run.timed.toLocaleString('en-US')} | ${ms(run.msPerEvent)} | ${rate(run.eventsPerSecond)} | ${run.handlerP50Ms === null ? '–' : ms(run.handlerP50Ms)} | ${(run.seedMs / 1000).toFixed(1)} s | ${run.loadAverage} |`,
+          ),
+        ]),
   ];
   return `${lines.join('\n')}\n`;
 }

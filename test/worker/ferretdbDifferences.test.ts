@@ -3,7 +3,7 @@
  * the live server. On FerretDB (TEST_DATABASE_KIND=ferretdb) a test asserts the gap as observed;
  * on MongoDB it asserts MongoDB's behaviour, so the file passes on both and turns red when either changes.
  */
-import { Decimal128, GridFSBucket, MongoClient, MongoNetworkError, MongoServerError, type Document } from 'mongodb';
+import { Binary, BSONRegExp, Decimal128, Double, GridFSBucket, Int32, Long, MongoClient, MongoNetworkError, MongoServerError, ObjectId, type Document } from 'mongodb';
 import { isDuplicateKeyError } from '../../worker/src/db/connect.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -370,6 +370,315 @@ describe('FerretDB v1.24.2 against MongoDB: indexes', () => {
       expect(plan).toMatch(/"Index Cond":"[^"]*'invoiceId'/);
     }
     else expect(plan).toContain('IXSCAN');
+  });
+
+  describe('$in on a top-level field', () => {
+    // Our patch pushes `{field: {$in: [scalars]}}` down as an OR: one `?|` for the strings, and the
+    // condition FerretDB pushes down for `{field: value}` for each other value; FerretDB then
+    // filters every row again. These show the results stay exactly MongoDB's and the OR uses the
+    // field's index.
+    const objectId = new ObjectId('65a1b2c3d4e5f60718293a4b');
+    const stored: readonly unknown[] = [
+      'a',
+      'b',
+      'A',
+      '',
+      ['a', 'b'],
+      [1, 'x'],
+      [null, 'c'],
+      [],
+      new Int32(1),
+      new Int32(0),
+      new Double(1.5),
+      new Double(2),
+      Long.fromNumber(3),
+      Long.fromString('9007199254740993'),
+      Long.fromString('9007199254740995'),
+      true,
+      false,
+      null,
+      { x: 1 },
+      [{ x: 1 }],
+      new Date(1_700_000_000_000),
+      1_700_000_000_000,
+      objectId,
+      objectId.toHexString(),
+    ];
+    /** Lists a pushed-down OR could get wrong: mixed types, numbers across types, values near other types' encodings, and values that must not be pushed down. */
+    const lists: readonly (readonly unknown[])[] = [
+      ['a'],
+      ['a', 'x'],
+      ['b', 'c', 'zz'],
+      [''],
+      [new Int32(1)],
+      [new Double(1)],
+      [new Int32(2)],
+      [Long.fromNumber(3)],
+      [new Double(3)],
+      [new Double(1.5), new Int32(0)],
+      [Long.fromString('9007199254740993')],
+      [true],
+      [false, 'A'],
+      [new Int32(1), 'a', true, new Double(1.5)],
+      [new Date(1_700_000_000_000)],
+      [1_700_000_000_000],
+      [objectId],
+      [objectId.toHexString()],
+      [null],
+      ['a', null],
+      [],
+      [/^a/],
+      [/^A/i, 'b'],
+      [['a', 'b']],
+      // Not `[{ x: 1 }]` (see the test after these) nor NaN (FerretDB drops the connection, as for Decimal128).
+    ];
+
+    type Value = unknown;
+
+    /** An exact number, so an int64 beyond 2^53 compares exactly with any other number. */
+    function numberOf(value: Value): number | bigint | undefined {
+      if (typeof value === 'number') return value;
+      if (value instanceof Int32 || value instanceof Double) return value.valueOf();
+      if (value instanceof Long) return BigInt(value.toString());
+      return undefined;
+    }
+
+    /** MongoDB's equality of two BSON values: numbers across types, dates by instant, documents and arrays member by member. */
+    function same(left: Value, right: Value): boolean {
+      const [a, b] = [numberOf(left), numberOf(right)];
+      if (a !== undefined || b !== undefined) {
+        if (a === undefined || b === undefined) return false;
+        if (typeof a === 'bigint' || typeof b === 'bigint') {
+          const [x, y] = [a, b].map((n) => (typeof n === 'bigint' ? n : Number.isInteger(n) ? BigInt(n) : undefined));
+          return x !== undefined && x === y;
+        }
+        return a === b;
+      }
+      if (left instanceof Date || right instanceof Date) return left instanceof Date && right instanceof Date && left.getTime() === right.getTime();
+      if (left instanceof ObjectId || right instanceof ObjectId) return left instanceof ObjectId && right instanceof ObjectId && left.equals(right);
+      if (Array.isArray(left) || Array.isArray(right)) {
+        return Array.isArray(left) && Array.isArray(right) && left.length === right.length && left.every((member, index) => same(member, right[index]));
+      }
+      if (typeof left === 'object' && left !== null && typeof right === 'object' && right !== null) {
+        const [keysA, keysB] = [Object.keys(left), Object.keys(right)];
+        return (
+          keysA.length === keysB.length &&
+          keysA.every((key, index) => key === keysB[index] && same((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]))
+        );
+      }
+      return left === right;
+    }
+
+    /** MongoDB's `{value: {$in: list}}` on one document's value (undefined: missing), written out in code. */
+    function matchesIn(value: Value, list: readonly unknown[]): boolean {
+      const members = Array.isArray(value) ? (value as unknown[]) : [];
+      return list.some((candidate) => {
+        if (candidate instanceof RegExp) return [value, ...members].some((member) => typeof member === 'string' && candidate.test(member));
+        if (candidate === null) return value === undefined || value === null || members.includes(null);
+        return same(value, candidate) || members.some((member) => same(member, candidate));
+      });
+    }
+
+    const values = () => collection('in_values');
+
+    beforeAll(async () => {
+      await values().createIndex({ accountId: 1, value: 1 });
+      await values().insertMany([
+        ...stored.map((value, index) => ({ _id: index, accountId: 'acct_1', value })),
+        { _id: stored.length, accountId: 'acct_1' },
+        // Another tenant's copies: the tenant equality and the OR must hold together.
+        ...stored.map((value, index) => ({ _id: 100 + index, accountId: 'acct_2', value })),
+      ]);
+    });
+
+    /** A list as a test title: the BSON type of each number, so `Int32(1)` and `Double(1)` are told apart. */
+    function show(value: unknown): string {
+      if (value instanceof Int32) return `Int32(${value.valueOf()})`;
+      if (value instanceof Double) return `Double(${value.valueOf()})`;
+      if (value instanceof Long) return `Long(${value.toString()})`;
+      if (value instanceof ObjectId) return `ObjectId(${value.toHexString()})`;
+      if (value instanceof Date) return value.toISOString();
+      if (value instanceof RegExp) return String(value);
+      if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+      return JSON.stringify(value);
+    }
+
+    it.each(lists.map((list) => [show(list), list] as const))('finds, counts and updates what a filter in code finds: $in %s', async (_title, list) => {
+      const all = await values().find({ accountId: 'acct_1' }).toArray();
+      const expected = all
+        .filter((document) => matchesIn(document.value, list))
+        .map((document) => document._id)
+        .sort();
+      const filter = { accountId: 'acct_1', value: { $in: [...list] } };
+      const found = (await values().find(filter).project<{ _id: number }>({ _id: 1 }).toArray()).map((document) => document._id).sort();
+      expect(found).toEqual(expected);
+      expect(await values().countDocuments(filter)).toBe(expected.length);
+      // Updates go through the same push-down (deletes: the next test): mark, count the marks, unmark.
+      expect((await values().updateMany(filter, { $set: { marked: true } })).matchedCount).toBe(expected.length);
+      expect(await values().countDocuments({ marked: true })).toBe(expected.length);
+      await values().updateMany({ marked: true }, { $unset: { marked: '' } });
+      if (onFerretDb && !onSqlite) {
+        // Pushed down exactly when every value is a scalar, so the lists above cover both sides.
+        const scalar = (value: unknown) =>
+          ['string', 'number', 'boolean'].includes(typeof value) || [Int32, Double, Long, Date, ObjectId].some((type) => value instanceof type);
+        const plan = planOf(await values().find(filter).explain());
+        if (list.length > 0 && list.every(scalar)) expect(plan).toContain("'value'");
+        else expect(plan).not.toContain("'value'");
+      }
+    });
+
+    it('misses a document that is a member of an array, for $in as for equality (not pushed down either way)', async () => {
+      const members = async (filter: Document) => (await values().find(filter).project<{ _id: number }>({ _id: 1 }).toArray()).map((document) => document._id).sort();
+      const single = stored.findIndex((value) => !Array.isArray(value) && typeof value === 'object' && value !== null && 'x' in value);
+      const member = stored.findIndex((value) => Array.isArray(value) && same(value, [{ x: 1 }]));
+      const expected = onFerretDb ? [single] : [single, member];
+      expect(await members({ accountId: 'acct_1', value: { x: 1 } })).toEqual(expected);
+      expect(await members({ accountId: 'acct_1', value: { $in: [{ x: 1 }] } })).toEqual(expected);
+    });
+
+    it('deletes what a filter in code finds', async () => {
+      const list = ['a', new Int32(1), Long.fromString('9007199254740993'), true];
+      const copies = collection('in_values_delete');
+      await copies.createIndex({ value: 1 });
+      await copies.insertMany(stored.map((value, index) => ({ _id: index, value })));
+      const expected = (await copies.find().toArray()).filter((document) => !matchesIn(document.value, list)).map((document) => document._id);
+      expect((await copies.deleteMany({ value: { $in: list } })).deletedCount).toBe(stored.length - expected.length);
+      expect((await copies.find().project<{ _id: number }>({ _id: 1 }).toArray()).map((document) => document._id).sort()).toEqual(expected.sort());
+    });
+
+    it('uses the index for a list of scalars on PostgreSQL (our patch) and MongoDB, and pushes down nothing it cannot', async () => {
+      const entries = collection('in_index');
+      await entries.createIndex({ accountId: 1, invoiceId: 1 });
+      // Enough rows that PostgreSQL, with statistics (FerretDB's collStats runs ANALYZE, as autovacuum
+      // would), prefers the invoices' index to a scan of the table or the tenant's rows.
+      await entries.insertMany(Array.from({ length: 5000 }, (_, index) => ({ _id: index, accountId: `acct_${index % 4}`, invoiceId: `in_${index}` })));
+      if (onFerretDb && !onSqlite) await database.db.command({ collStats: 'in_index' });
+      const plan = planOf(await entries.find({ accountId: 'acct_1', invoiceId: { $in: ['in_5', 'in_9', 'in_13'] } }).explain());
+      if (onSqlite) expect(plan).not.toContain('USING INDEX');
+      else if (onFerretDb) {
+        // The strings go in one `?|` condition, served by one scan of the invoices' GIN index.
+        expect(plan).toMatch(/"Index Cond":"[^"]*'invoiceId'[^"]*\?\|/);
+        // Other scalars get an `@>` each, OR-ed with the rest: a BitmapOr of the same index.
+        const mixed = planOf(await entries.find({ accountId: 'acct_1', invoiceId: { $in: ['in_5', 'in_9', 7, true] } }).explain());
+        expect(mixed).toContain('BitmapOr');
+        expect(mixed).toMatch(/"Index Cond":"[^"]*'invoiceId'[^"]*@>/);
+      } else expect(plan).toContain('IXSCAN');
+      if (onFerretDb && !onSqlite) {
+        // null also matches a missing field, and a regex is no equality: no OR arm could stand for
+        // them, so the whole $in stays with FerretDB's own filter (and the tenant equality is still pushed down).
+        for (const list of [['in_5', null], ['in_5', /^in_9/], ['in_5', ['in_9']], []]) {
+          const other = planOf(await entries.find({ accountId: 'acct_1', invoiceId: { $in: list } }).explain());
+          expect(other).toContain("'accountId'");
+          expect(other).not.toContain("'invoiceId'");
+        }
+      }
+    });
+  });
+
+  describe('limit with a filter of top-level equalities', () => {
+    // Our patch lets FerretDB on PostgreSQL push a find's limit down with its filter when the SQL it
+    // builds matches exactly the documents the filter does: top-level equalities to strings or
+    // booleans, no sort, no skip. A pushed-down condition that matched more (an ObjectId, a binary
+    // or a regex is stored as a JSON string too) would fill the SQL LIMIT with rows FerretDB then
+    // drops, and the find would silently return too few. So documents that only look equal come
+    // first in the table here, and every limit is checked against the filter written in code.
+    const objectId = new ObjectId('65a1b2c3d4e5f60718293a4b');
+    const binary = new Binary(Buffer.from('hello!'));
+    const lookalikes: readonly unknown[] = [
+      objectId,
+      [objectId],
+      binary,
+      [binary],
+      /x/,
+      [/x/],
+      new BSONRegExp('aGVsbG8h'),
+      'true',
+      new Int32(1),
+      [new Int32(1), 'y'],
+    ];
+    const stored: readonly unknown[] = [
+      ...lookalikes,
+      'x',
+      ['y', 'x'],
+      ['x'],
+      'y',
+      'X',
+      null,
+      [null, 'z'],
+      { b: 'x' },
+      [{ b: 'x' }],
+      objectId.toHexString(),
+      [objectId.toHexString(), 1],
+      'aGVsbG8h',
+      true,
+      [false, true],
+      false,
+      'x',
+      ['x', 'x'],
+    ];
+    const limited = () => collection('limit_values');
+
+    beforeAll(async () => {
+      await limited().createIndex({ a: 1 });
+      // Half the documents lack `a`, and every other one has a `b` for the two-key filter.
+      await limited().insertMany(
+        stored.flatMap((a, index) => [
+          { _id: 2 * index, a, ...(index % 2 === 0 ? { b: true } : {}) },
+          { _id: 2 * index + 1, other: a },
+        ]),
+      );
+    });
+
+    /** MongoDB's equality with a string or a boolean: the same type and value, or an array holding it. */
+    function equals(field: unknown, value: string | boolean): boolean {
+      return field === value || (Array.isArray(field) && field.some((member) => member === value));
+    }
+
+    const filters: readonly Record<string, string | boolean>[] = [
+      { a: 'x' },
+      { a: objectId.toHexString() },
+      { a: 'aGVsbG8h' },
+      { a: 'x', b: true },
+      { a: true },
+      { a: false },
+      { a: 'absent' },
+      { _id: 'x' },
+    ];
+
+    it.each(filters.map((filter) => [JSON.stringify(filter), filter] as const))('finds what MongoDB finds for %s at every limit', async (_, filter) => {
+      const everything = await limited().find().toArray();
+      const expected = everything
+        .filter((document) => Object.entries(filter).every(([key, value]) => equals((document as Record<string, unknown>)[key], value)))
+        .map((document) => document._id as number);
+      for (let limit = 1; limit <= expected.length + 2; limit += 1) {
+        const found = (await limited().find(filter).limit(limit).project<{ _id: number }>({ _id: 1 }).toArray()).map((document) => document._id);
+        expect(found).toHaveLength(Math.min(limit, expected.length));
+        expect(expected).toEqual(expect.arrayContaining(found));
+      }
+    });
+
+    it('puts the LIMIT in the SQL on PostgreSQL (our patch), only for such filters', async () => {
+      const explain = await limited().find({ a: 'x', b: true }).limit(3).explain();
+      if (!onFerretDb) return; // MongoDB reads an index with its own limit stage.
+      expect(explain.limitPushdown).toBe(!onSqlite);
+      if (onSqlite) return;
+      expect(planOf(explain)).toContain('"Node Type":"Limit"');
+      expect(planOf(await limited().find({ a: true }).limit(3).explain())).toContain('"Node Type":"Limit"');
+      // Not with a sort, a number (numbers and dates share JSON numbers), a dotted key, an operator,
+      // or an operator at the top (these are left to FerretDB's filter after the SQL). Nor with a
+      // skip, which FerretDB's explain rejects ("BSON field 'skip' is the wrong type").
+      for (const cursor of [
+        limited().find({ a: 'x' }).sort({ _id: 1 }).limit(3),
+        limited().find({ a: new Int32(1) }).limit(3),
+        limited().find({ 'a.b': 'x' }).limit(3),
+        limited().find({ a: { $in: ['x'] } }).limit(3),
+        limited().find({ a: 'x', $comment: 'c' }).limit(3),
+      ]) {
+        const other = await cursor.explain();
+        expect(other.limitPushdown).toBe(false);
+        expect(planOf(other)).not.toContain('"Node Type":"Limit"');
+      }
+    });
   });
 
   it('updates, counts and deletes documents matched through an array member', async () => {

@@ -1,6 +1,6 @@
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { MongoClient } from 'mongodb';
-import { CANDIDATE_BATCH, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
+import { CANDIDATE_BATCH, CANDIDATE_PAGE, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -67,6 +67,75 @@ describe('how the worker has Agenda lock jobs', () => {
     expect(finds.filter((name) => name === 'find').length).toBeLessThanOrEqual(Math.ceil(backlog / CANDIDATE_BATCH) + 2);
     expect(finds.filter((name) => name === 'lock by id')).toHaveLength(backlog);
     expect(finds.filter((name) => name === 'lock by scan').length).toBeLessThanOrEqual(2);
+    await client.close();
+  });
+
+  it('finds a due job stored behind a full page of locked and not-yet-due jobs, with the full candidate query', async () => {
+    const client = await MongoClient.connect(database.uri, { monitorCommands: true });
+    const db = client.db(database.name);
+    const collection = db.collection('jobs_behind_page');
+    const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: 'jobs_behind_page' }), collection, createLogger('silent'));
+    await backend.connect();
+    // A whole fast page of jobs that are no candidates (half locked by a live worker, half due in
+    // an hour), stored first, then one due job: the fast read's page holds no candidate, and it
+    // is full, so it cannot tell that nothing else is due.
+    const now = Date.now();
+    await collection.insertMany(
+      Array.from({ length: CANDIDATE_PAGE }, (_, i) => ({
+        ...due('behind'),
+        ...(i % 2 === 0 ? { lockedAt: new Date(now - 1_000) } : { nextRunAt: new Date(now + 3_600_000) }),
+      })),
+    );
+    const { insertedId } = await collection.insertOne({ ...due('behind'), nextRunAt: new Date(now - 5_000) });
+    const candidateReads: string[] = [];
+    client.on('commandStarted', (event) => {
+      const filter = (event.command as { filter?: Record<string, unknown> }).filter ?? {};
+      if (event.commandName === 'find') candidateReads.push('lockedAt' in filter ? 'full' : 'fast');
+    });
+
+    const job = await backend.repository.getNextJobToRun('behind', new Date(), new Date(now - 60_000), undefined, undefined);
+    expect(String(job?._id)).toBe(insertedId.toHexString());
+    // On FerretDB the page comes in storage order, so the full query is what found it. (MongoDB
+    // reads the page from Agenda's index in due order, where the due job comes first.)
+    if (process.env.TEST_DATABASE_KIND?.startsWith('ferretdb') === true) expect(candidateReads).toEqual(['fast', 'full']);
+    await client.close();
+  });
+
+  it('takes the earliest due jobs with a full candidate query every so often, wherever they are stored', async () => {
+    const client = await MongoClient.connect(database.uri, { monitorCommands: true });
+    const db = client.db(database.name);
+    const collection = db.collection('jobs_fair');
+    const fullQueryEveryMs = 1_500;
+    const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: 'jobs_fair' }), collection, createLogger('silent'), { fullCandidateQueryEveryMs: fullQueryEveryMs });
+    await backend.connect();
+    const created = Date.now();
+    // A full page of due jobs, then the longest-waiting one, stored after the page.
+    await collection.insertMany(Array.from({ length: CANDIDATE_PAGE }, () => due('fair')));
+    const { insertedId: oldest } = await collection.insertOne({ ...due('fair'), nextRunAt: new Date(created - 3_600_000) });
+    const candidateReads: string[] = [];
+    client.on('commandStarted', (event) => {
+      const filter = (event.command as { filter?: Record<string, unknown> }).filter ?? {};
+      if (event.commandName === 'find') candidateReads.push('lockedAt' in filter ? 'full' : 'fast');
+    });
+    const lockQuery = () => backend.repository.getNextJobToRun('fair', new Date(), new Date(Date.now() - 60_000), undefined, undefined);
+
+    // The fast read's batch: on FerretDB the page in storage order, without the oldest job. The
+    // period counts from this first lock query.
+    const firstQueryAt = Date.now();
+    const first = [];
+    for (let i = 0; i < CANDIDATE_BATCH; i += 1) first.push(String((await lockQuery())?._id));
+    const onFerretDb = process.env.TEST_DATABASE_KIND?.startsWith('ferretdb') === true;
+    if (onFerretDb) {
+      expect(candidateReads).toEqual(['fast']);
+      expect(first).not.toContain(oldest.toHexString());
+    }
+    // Once the period is over, the next batch comes from the full query, oldest first.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstQueryAt + fullQueryEveryMs + 50 - Date.now())));
+    const next = await lockQuery();
+    if (onFerretDb) {
+      expect(candidateReads).toEqual(['fast', 'full']);
+      expect(String(next?._id)).toBe(oldest.toHexString());
+    } else expect([...first, String(next?._id)]).toContain(oldest.toHexString());
     await client.close();
   });
 

@@ -119,6 +119,21 @@ describe('a reprocess run in batches', () => {
     expect((await invoiceEntries('in_BatchAppend')).map((entry) => entry.id).sort()).toEqual(['in_BatchAppend:US-TX', 'in_BatchAppend:US-TX:copy']);
   });
 
+  it("reads a batch of invoices' entries by $in, each exactly as a read of that invoice alone", async () => {
+    // Another tenant's copy of an invoice must not be read with the merchant's.
+    const other: Tenant = { accountId: 'acct_1Batches00000002', livemode: false };
+    await context.ledger.append(other, entriesForInvoice({ invoice: sale(5), certificates: [], eventId: 'evt_other_5' }, await ledgerContextFor(context, other)), clock.now());
+    // More invoices than one query takes (so two queries, the real ones split between them), one
+    // named twice, and invoices with no entries.
+    const unknown = (from: number, count: number) => Array.from({ length: count }, (_, k) => `in_BatchNone${from + k}`);
+    const invoiceIds = [...unknown(0, 180), ...Array.from({ length: 40 }, (_, n) => sale(n).invoiceId), 'in_Batch001', ...unknown(180, 30)];
+    const byInvoice = await context.ledger.findByInvoices(merchant, invoiceIds);
+    expect([...byInvoice.keys()]).toEqual([...new Set(invoiceIds)]);
+    for (const [invoiceId, entries] of byInvoice) expect(entries).toEqual(await invoiceEntries(invoiceId));
+    expect(byInvoice.get('in_Batch001')?.length).toBeGreaterThan(1);
+    expect(byInvoice.get('in_BatchNone0')).toEqual([]);
+  });
+
   it('locks several keys at once, or none when one is held, and takes over an expired lock', async () => {
     const locks = service.db.collection<{ _id: string; owner: string; expiresAt: Date }>('locks');
     expect(await withKeyLocks(service.db, ['k:a', 'k:b', 'k:a'], 10_000, async () => (await locks.countDocuments({ _id: { $in: ['k:a', 'k:b'] } })))).toBe(2);

@@ -7,7 +7,7 @@ import { connectDatabase } from './db/connect.js';
 import type { LocalServer } from './db/localServer.js';
 import { provisionDatabase } from './db/provision.js';
 import { createApp } from './http/app.js';
-import { createScheduler, defineJobs, removeFinishedJobs, type JobDefinition } from './jobs/scheduler.js';
+import { createScheduler, defineJobs, JOBS_COLLECTION, removeFinishedJobs, type JobDefinition } from './jobs/scheduler.js';
 import { workerJobs } from './jobs/index.js';
 import { agendaQueue, type JobQueue } from './jobs/queue.js';
 import { STATUS_SWEEP } from './jobs/statusSweep.js';
@@ -152,7 +152,7 @@ export async function startService({ config, role, logger, jobs = workerJobs, st
       logger,
       clock,
       stripe: stripe ?? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, filesBase: config.STRIPE_FILES_BASE }),
-      queue: agendaQueue(scheduler),
+      queue: agendaQueue(scheduler, db.collection(JOBS_COLLECTION)),
     });
     await context.certificates.ensureIndexes();
     await context.externalIds.ensureIndexes();

@@ -70,7 +70,16 @@ export class AccountSettingsRepository {
   }
 
   async get(tenant: Tenant): Promise<AccountSettings> {
+    return (await this.read(tenant)).settings;
+  }
+
+  /** The settings and whether the account is disabled, in one read (an event's job needs both). */
+  async read(tenant: Tenant): Promise<{ settings: AccountSettings; disabled: boolean }> {
     const stored = await this.settings.findOne({ _id: AccountSettingsRepository.key(tenant), accountId: tenant.accountId, livemode: tenant.livemode });
+    return { settings: AccountSettingsRepository.withDefaults(stored), disabled: stored?.disabledAt != null };
+  }
+
+  private static withDefaults(stored: SettingsDocument | null): AccountSettings {
     if (stored === null) return defaultAccountSettings;
     return {
       timeZone: stored.timeZone ?? defaultAccountSettings.timeZone,

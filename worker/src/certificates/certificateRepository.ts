@@ -99,9 +99,19 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('\0', '\\x00');
 }
 
+const tenantKey = (tenant: Tenant): string => `${tenant.accountId}:${String(tenant.livemode)}`;
+const basisKey = (basis: StatusBasis): string => `${basis.today}:${basis.windowDays}`;
+
 export class CertificateRepository {
   private readonly certificates: Collection<CertificateDocument>;
   private readonly history: Collection<HistoryDocument>;
+  /**
+   * Tenants whose every stored status this process brought up to date, with the basis it used.
+   * Statuses only go stale when the day turns or the window changes (both part of the basis), and
+   * every write stores a fresh status, so a search or count needs one refresh per tenant and day,
+   * not one per call: that refresh reads all of the tenant's certificates.
+   */
+  private readonly refreshedFor = new Map<string, string>();
 
   constructor(db: Db) {
     this.certificates = db.collection<CertificateDocument>(CERTIFICATES);
@@ -155,6 +165,18 @@ export class CertificateRepository {
    * a concurrent edit wins, since it wrote a fresh status of its own.
    */
   async refreshStatuses(tenant: Tenant, basis: StatusBasis, everything = false): Promise<StatusChange[]> {
+    const changes = await this.refreshStale(tenant, basis, everything);
+    this.refreshedFor.set(tenantKey(tenant), basisKey(basis));
+    return changes;
+  }
+
+  /** `refreshStatuses`, unless this process already did it for the tenant on the same basis. */
+  private async ensureStatusesCurrent(tenant: Tenant, basis: StatusBasis): Promise<void> {
+    if (this.refreshedFor.get(tenantKey(tenant)) === basisKey(basis)) return;
+    await this.refreshStatuses(tenant, basis);
+  }
+
+  private async refreshStale(tenant: Tenant, basis: StatusBasis, everything: boolean): Promise<StatusChange[]> {
     const stale = await this.certificates
       .find({ ...tenantFilter(tenant), ...(everything ? {} : staleStatusFilter(basis.today)) })
       .toArray();
@@ -259,7 +281,7 @@ export class CertificateRepository {
    * aggregation: it reads the same on FerretDB and MongoDB.
    */
   async countByStatus(tenant: Tenant, basis: StatusBasis): Promise<Record<CertificateStatus, number>> {
-    await this.refreshStatuses(tenant, basis);
+    await this.ensureStatusesCurrent(tenant, basis);
     const counts = await Promise.all(
       certificateStatuses.map(async (status) => [status, await this.certificates.countDocuments({ ...tenantFilter(tenant), ...statusFilter(status) })] as const),
     );
@@ -291,7 +313,7 @@ export class CertificateRepository {
       conditions.push({ $or: [{ 'search.name': prefix }, { 'search.email': prefix }, { 'search.customerId': prefix }] });
     }
     if (search.status !== undefined) {
-      await this.refreshStatuses(tenant, basis);
+      await this.ensureStatusesCurrent(tenant, basis);
       conditions.push(statusFilter(search.status));
     }
     if (search.jurisdiction !== undefined) conditions.push({ 'jurisdictions.code': search.jurisdiction });

@@ -16,13 +16,16 @@ export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
 
 /**
- * Our patch to FerretDB's PostgreSQL handler (docs/ferretdb.md): a GIN index per indexed field, so
- * the filters it pushes down (`_jsonb->'field' @> value`) use an index instead of scanning the table;
- * and no push-down of dotted keys, which made updates miss documents matched through an array.
+ * Our patch to FerretDB's PostgreSQL handler (docs/ferretdb.md): a GIN index per indexed field
+ * (without a pending list), so the filters it pushes down (`_jsonb->'field' @> value`) use an index
+ * instead of scanning the table; a top-level `$in` of scalars pushed down too, so a batch read by
+ * `$in` uses that index; no push-down of dotted keys, which made updates miss documents matched
+ * through an array; and a find's limit pushed down with a filter of top-level string or boolean
+ * equalities, whose SQL matches exactly, so such a find reads only the rows it returns.
  * The suffix names the patch level, so a cached binary built without it is rebuilt.
  */
 const POSTGRESQL_PATCH = fileURLToPath(new URL('./ferretdb-postgresql.patch', import.meta.url));
-const BUILD = `${FERRETDB_VERSION}-pg2`;
+const BUILD = `${FERRETDB_VERSION}-pg4`;
 
 export function ferretDbBinaryPath(cacheDir: string): string {
   return path.join(cacheDir, 'bin', `ferretdb-${BUILD}`);

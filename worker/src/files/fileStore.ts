@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { isDuplicateKeyError } from '../db/connect.js';
 import { ensureIndexes } from '../db/indexes.js';
 import type { Tenant } from '../tenancy.js';
-import { pdfActiveContent, type PdfActiveContent } from './pdfActiveContent.js';
+import { pdfActiveContent, PdfActiveContentScanner, type PdfActiveContent } from './pdfActiveContent.js';
 
 export const CERTIFICATE_FILES_BUCKET = 'certificate_files';
 
@@ -69,30 +69,134 @@ export const FILE_CHUNK_BYTES = 255 * 1024;
 /** Chunk inserts in flight at once while a file is stored. */
 const CHUNKS_IN_FLIGHT = 4;
 
-/** The file's GridFS chunks, `FILE_CHUNK_BYTES` each (the last shorter): views of a piece where one holds it whole. */
-function* chunksOf(pieces: readonly Buffer[]): Generator<Buffer> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  for (const piece of pieces) {
+/**
+ * Writes a file's GridFS chunks (`files_id`, `n`, `data`) as its bytes come, a few inserts in
+ * flight: `FILE_CHUNK_BYTES` each (the last shorter), views of a piece where one holds a chunk
+ * whole, copied only where a chunk spans two pieces. The driver's upload stream would copy each
+ * chunk first, and given the whole file at once it inserts every chunk together.
+ */
+class ChunkWriter {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown = null;
+  private n = 0;
+  /** The start of the next chunk, when a piece ended inside it. */
+  private parts: Buffer[] = [];
+  private partsSize = 0;
+
+  constructor(
+    private readonly chunks: Collection,
+    readonly id: ObjectId,
+  ) {}
+
+  /** Takes the next piece; resolves once fewer than `CHUNKS_IN_FLIGHT` inserts are pending. The piece must not change afterwards. */
+  async write(piece: Buffer): Promise<void> {
     let offset = 0;
     while (offset < piece.length) {
-      if (size === 0 && piece.length - offset >= FILE_CHUNK_BYTES) {
-        yield piece.subarray(offset, offset + FILE_CHUNK_BYTES);
+      if (this.partsSize === 0 && piece.length - offset >= FILE_CHUNK_BYTES) {
+        await this.insert(piece.subarray(offset, offset + FILE_CHUNK_BYTES));
         offset += FILE_CHUNK_BYTES;
         continue;
       }
-      const take = Math.min(piece.length - offset, FILE_CHUNK_BYTES - size);
-      parts.push(piece.subarray(offset, offset + take));
-      size += take;
+      const take = Math.min(piece.length - offset, FILE_CHUNK_BYTES - this.partsSize);
+      this.parts.push(piece.subarray(offset, offset + take));
+      this.partsSize += take;
       offset += take;
-      if (size === FILE_CHUNK_BYTES) {
-        yield Buffer.concat(parts, size);
-        parts = [];
-        size = 0;
-      }
+      if (this.partsSize === FILE_CHUNK_BYTES) await this.flush();
     }
   }
-  if (size > 0) yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+
+  /** Writes the last chunk and waits for every insert; throws the first insert's failure. */
+  async end(): Promise<void> {
+    if (this.partsSize > 0) await this.flush();
+    await Promise.all(this.inFlight);
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Waits for the inserts under way, then deletes every chunk written. */
+  async discard(): Promise<void> {
+    this.failure ??= new Error('discarded');
+    await Promise.all(this.inFlight);
+    await this.chunks.deleteMany({ files_id: this.id });
+  }
+
+  private async flush(): Promise<void> {
+    const data = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsSize);
+    this.parts = [];
+    this.partsSize = 0;
+    await this.insert(data);
+  }
+
+  private async insert(data: Buffer): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    const insert: Promise<void> = this.chunks
+      .insertOne({ _id: new ObjectId(), files_id: this.id, n: this.n, data: new Binary(data) })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => this.inFlight.delete(insert));
+    this.inFlight.add(insert);
+    this.n += 1;
+    while (this.inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(this.inFlight);
+  }
+}
+
+/**
+ * A file being stored as it arrives (the portal's upload): its chunks are written, its SHA-256
+ * computed and a PDF's active content scanned piece by piece, so it is never held whole. Until
+ * `finish` writes its files document nothing reaches it; `abort` deletes what was written.
+ * Either `finish` or `abort` must be called once the pieces are all written.
+ */
+export class FileUpload {
+  private readonly hash = createHash('sha256');
+  private readonly scanner: PdfActiveContentScanner | null;
+  private readonly writer: ChunkWriter;
+  private size = 0;
+
+  constructor(
+    private readonly store: FileStore,
+    chunks: Collection,
+    private readonly tenant: Tenant,
+    private readonly certificateId: string,
+    private readonly contentType: CertificateFileContentType,
+  ) {
+    this.writer = new ChunkWriter(chunks, new ObjectId());
+    this.scanner = contentType === 'application/pdf' ? new PdfActiveContentScanner() : null;
+  }
+
+  /** The file's next piece, which must not change afterwards; resolves when the next may come. Past the size limit, pieces are dropped and `finish` refuses the file. */
+  async write(piece: Buffer): Promise<void> {
+    this.size += piece.length;
+    if (this.size > certificateLimits.fileBytes) return;
+    this.hash.update(piece);
+    await Promise.all([this.scanner?.write(piece), this.writer.write(piece)]);
+  }
+
+  /** Stores the file under `filename`, or returns the certificate's copy of the same bytes (then deleting these chunks). */
+  async finish(filename: string): Promise<PutResult> {
+    try {
+      if (this.size > certificateLimits.fileBytes) throw new FileTooLargeError(this.size);
+      await this.writer.end();
+      const activeContent = (await this.scanner?.end()) ?? [];
+      const sha256 = this.hash.digest('hex');
+      const existing = await this.store.findByContent(this.tenant, this.certificateId, sha256);
+      if (existing !== null) {
+        await this.writer.discard();
+        return { file: existing, created: false };
+      }
+      return await this.store.complete(this.writer.id, this.tenant, this.certificateId, { filename, size: this.size, sha256, contentType: this.contentType, activeContent });
+    } catch (error) {
+      await this.writer.discard();
+      throw error;
+    }
+  }
+
+  /** Deletes the chunks written so far (the form was refused, or the body cut short). */
+  async abort(): Promise<void> {
+    await this.writer.discard();
+  }
 }
 
 export function isStoredFileId(id: string): boolean {
@@ -179,62 +283,63 @@ export class FileStore {
     const existing = await this.findByContent(tenant, certificateId, sha256);
     if (existing !== null) return { file: existing, created: false };
 
-    const id = new ObjectId();
+    const writer = new ChunkWriter(this.chunks, new ObjectId());
     // Every way a file arrives (the portal, the operators' upload, a Stripe File, an approval's
     // copy) stores it here, so every stored PDF is scanned and its file record flagged. The scan
     // runs while the chunks are written: only the files document, written last, needs its answer.
     const scan = contentType === 'application/pdf' ? pdfActiveContent(pieces) : Promise.resolve([]);
-    let document: CertificateFileDocument;
+    const write = async (): Promise<void> => {
+      for (const piece of pieces) await writer.write(piece);
+      await writer.end();
+    };
+    let activeContent: PdfActiveContent[];
     try {
-      const [activeContent] = await Promise.all([scan, this.writeChunks(id, pieces)]);
-      const metadata: CertificateFileMetadata = {
-        accountId: tenant.accountId,
-        livemode: tenant.livemode,
-        certificateId,
-        sha256,
-        contentType,
-        uploadedAt: this.clock.now().toISOString(),
-        ...(activeContent.length > 0 ? { activeContent } : {}),
-      };
-      document = { _id: id, length: size, chunkSize: FILE_CHUNK_BYTES, uploadDate: this.clock.now(), filename, metadata };
-      // The files document last, as GridFS writes it: until then no query reaches the chunks.
+      [activeContent] = await Promise.all([scan, write()]);
+    } catch (error) {
+      await scan.catch(() => undefined);
+      await writer.discard();
+      throw error;
+    }
+    return this.complete(writer.id, tenant, certificateId, { filename, size, sha256, contentType, activeContent });
+  }
+
+  /** Starts storing a file that arrives in pieces (see `FileUpload`). */
+  openUpload(tenant: Tenant, certificateId: string, contentType: CertificateFileContentType): FileUpload {
+    return new FileUpload(this, this.chunks, tenant, certificateId, contentType);
+  }
+
+  /**
+   * Writes the files document of chunks written under `id`: last, as GridFS does, so until then
+   * no query reaches them. If that fails the chunks are reachable from nothing and are deleted;
+   * when a concurrent store of the same bytes for this certificate won the unique key, its file
+   * is returned.
+   */
+  async complete(
+    id: ObjectId,
+    tenant: Tenant,
+    certificateId: string,
+    file: { filename: string; size: number; sha256: string; contentType: CertificateFileContentType; activeContent: readonly PdfActiveContent[] },
+  ): Promise<PutResult> {
+    const metadata: CertificateFileMetadata = {
+      accountId: tenant.accountId,
+      livemode: tenant.livemode,
+      certificateId,
+      sha256: file.sha256,
+      contentType: file.contentType,
+      uploadedAt: this.clock.now().toISOString(),
+      ...(file.activeContent.length > 0 ? { activeContent: [...file.activeContent] } : {}),
+    };
+    const document: CertificateFileDocument = { _id: id, length: file.size, chunkSize: FILE_CHUNK_BYTES, uploadDate: this.clock.now(), filename: file.filename, metadata };
+    try {
       await this.files.insertOne(document);
     } catch (error) {
-      // Our chunks are reachable from nothing once the files document failed; drop them either way.
-      await scan.catch(() => undefined);
       await this.chunks.deleteMany({ files_id: id });
       if (!isDuplicateKeyError(error)) throw error;
-      // A concurrent store of the same bytes for this certificate won the unique key.
-      const winner = await this.findByContent(tenant, certificateId, sha256);
+      const winner = await this.findByContent(tenant, certificateId, file.sha256);
       if (winner === null) throw error;
       return { file: winner, created: false };
     }
     return { file: toStoredFile(document), created: true };
-  }
-
-  /**
-   * Inserts the file's chunks in GridFS's layout (`files_id`, `n`, `data`), a few at a time,
-   * straight from the pieces the file is in: the driver's upload stream would copy each chunk
-   * first, and given the whole file at once it inserts every chunk together.
-   */
-  private async writeChunks(id: ObjectId, pieces: readonly Buffer[]): Promise<void> {
-    const inFlight = new Set<Promise<unknown>>();
-    let failure: unknown = null;
-    let n = 0;
-    for (const data of chunksOf(pieces)) {
-      if (failure !== null) break;
-      const insert = this.chunks
-        .insertOne({ _id: new ObjectId(), files_id: id, n, data: new Binary(data) })
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => inFlight.delete(insert));
-      inFlight.add(insert);
-      n += 1;
-      if (inFlight.size >= CHUNKS_IN_FLIGHT) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-    if (failure !== null) throw failure;
   }
 
   async findByContent(tenant: Tenant, certificateId: string, sha256: string): Promise<StoredFile | null> {

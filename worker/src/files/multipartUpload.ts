@@ -1,5 +1,6 @@
 import busboy from 'busboy';
 import { certificateLimits } from '@exemptions/shared';
+import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import { HttpError } from '../http/errors.js';
 import { FileRejectedError } from './fileRejectedError.js';
@@ -91,40 +92,48 @@ export function readSingleFileUpload(req: Request): Promise<UploadedFile> {
   });
 }
 
-/** The pieces with the last one cut to what was written into it. */
-function trimmed(pieces: readonly Buffer[], filledInLast: number): Buffer[] {
-  const last = pieces.at(-1);
-  return last === undefined ? [] : [...pieces.slice(0, -1), last.subarray(0, filledInLast)];
+/** Where a form's file goes as it arrives. */
+export interface FilePieceSink {
+  /**
+   * The file's next piece: `FILE_CHUNK_BYTES` (GridFS's chunk size), the last one shorter. The
+   * piece is the sink's to keep. The form is not read further until the promise settles, so a
+   * slow sink holds the upload back instead of piling pieces up; a rejection ends the reading.
+   */
+  write(piece: Buffer): Promise<void>;
 }
 
 /** A multipart form read from a public page: its text fields and at most one file. */
 export interface MultipartForm {
   readonly fields: ReadonlyMap<string, string>;
   /**
-   * The file part, if one was chosen: its bytes in pieces of GridFS's chunk size (the last one
-   * shorter), copied there as they arrive, so the socket's buffers are not kept and the file is
-   * stored without joining them into one buffer; `size` in all; `truncated` when it went past
-   * the size limit.
+   * The file part, if one was chosen: its name, `size` in all, and `truncated` when it went past
+   * the size limit. Its bytes went to the sink.
    */
-  readonly file: { readonly field: string; readonly filename: string | null; readonly chunks: readonly Buffer[]; readonly size: number; readonly truncated: boolean } | null;
-  /** Something about the form itself (not multipart, too many parts) that the page should report. */
+  readonly file: { readonly field: string; readonly filename: string | null; readonly size: number; readonly truncated: boolean } | null;
+  /** Something about the form itself (not multipart, too many parts, cut short) that the page should report. */
   readonly problem: string | null;
 }
 
 /**
  * Reads a browser's multipart form straight from the request stream, with every busboy limit
  * set (its defaults are unlimited): one file of at most `certificateLimits.fileBytes` in the
- * part `fileField`, at most `maxFields` text fields of at most `maxFieldBytes` each. A file
- * past the limit is cut off and reported as `truncated`; the rest of it is read and dropped so
- * the browser still gets the answer. Never rejects for what the client sent: the caller
- * decides how to tell the person.
+ * part `fileField`, at most `maxFields` text fields of at most `maxFieldBytes` each. The file is
+ * copied into pieces of GridFS's chunk size as it arrives (so the socket's buffers are not kept)
+ * and each handed to `file(filename)`'s sink, with back pressure; it is never held whole. A
+ * file past the limit is cut off and reported as `truncated`; the rest of it is read and
+ * dropped so the browser still gets the answer. A body cut short (the connection closed before
+ * its end) is reported as a problem. Never rejects for what the client sent, only when the sink
+ * fails: the caller decides how to tell the person. When it settles, no piece is still being
+ * written.
  */
-export function readMultipartForm(req: Request, options: { fileField: string; maxFields: number; maxFieldBytes: number }): Promise<MultipartForm> {
+export function readMultipartForm(req: Request, options: { fileField: string; maxFields: number; maxFieldBytes: number; file: (filename: string | null) => FilePieceSink }): Promise<MultipartForm> {
   const contentType = req.get('Content-Type') ?? '';
   const drain = (): Promise<void> =>
     new Promise((resolve) => {
+      if (req.readableEnded || req.destroyed) return resolve();
       req.on('end', () => resolve());
       req.on('error', () => resolve());
+      req.on('close', () => resolve());
       req.resume();
     });
   if (!req.is('multipart/form-data')) {
@@ -149,20 +158,26 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
     return drain().then(() => ({ fields: new Map(), file: null, problem: `The form could not be read: ${error instanceof Error ? error.message : String(error)}` }));
   }
 
-  return new Promise<MultipartForm>((resolve) => {
+  return new Promise<MultipartForm>((resolve, reject) => {
     const fields = new Map<string, string>();
-    let file: { field: string; filename: string | null; chunks: Buffer[]; size: number; truncated: boolean; filled: number } | null = null;
+    let file: { field: string; filename: string | null; size: number; truncated: boolean } | null = null;
     let problem: string | null = null;
+    let failure: { error: unknown } | null = null;
+    /** The file's pieces still being written, and the file part's end (its last piece handed over). */
+    let writing: Promise<void> = Promise.resolve();
+    let fileDone: Promise<void> = Promise.resolve();
+    let fileStream: Readable | null = null;
     let settled = false;
     const finish = (): void => {
       if (settled) return;
       settled = true;
-      const result: MultipartForm = {
-        fields,
-        file: file === null ? null : { field: file.field, filename: file.filename, chunks: trimmed(file.chunks, file.filled), size: file.size, truncated: file.truncated },
-        problem,
-      };
-      resolve(result);
+      // Settles only once the sink has every piece it will get, so the caller may discard or keep the file.
+      void fileDone
+        .then(() => writing)
+        .then(
+          () => (failure === null ? resolve({ fields, file: file === null ? null : { ...file }, problem }) : reject(failure.error)),
+          (error: unknown) => reject(error),
+        );
     };
 
     parser.on('file', (name, stream, info) => {
@@ -175,21 +190,50 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
         stream.resume();
         return;
       }
-      const current = { field: name, filename: info.filename ?? null, chunks: [] as Buffer[], size: 0, truncated: false, filled: 0 };
+      const current = { field: name, filename: info.filename ?? null, size: 0, truncated: false };
       file = current;
-      stream.on('data', (chunk: Buffer) => {
-        for (let offset = 0; offset < chunk.length; ) {
-          let piece = current.chunks.at(-1);
-          if (piece === undefined || current.filled === FILE_CHUNK_BYTES) {
-            piece = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
-            current.chunks.push(piece);
-            current.filled = 0;
+      fileStream = stream;
+      let sink: FilePieceSink | null = null;
+      let piece: Buffer | null = null;
+      let filled = 0;
+      const hand = (full: Buffer): void => {
+        sink ??= options.file(current.filename);
+        const target = sink;
+        const written = writing.then(() => (failure === null ? target.write(full) : undefined));
+        writing = written.catch((error: unknown) => {
+          failure ??= { error };
+          // Nothing more is written; the rest of the body is read and dropped.
+        });
+        // Back pressure: the part is read on once this piece (and any handed after it) is written.
+        stream.pause();
+        const latest = writing;
+        void latest.then(() => {
+          if (writing === latest) stream.resume();
+        });
+      };
+      fileDone = new Promise<void>((resolveFile) => {
+        stream.on('data', (chunk: Buffer) => {
+          current.size += chunk.length;
+          if (failure !== null) return;
+          for (let offset = 0; offset < chunk.length; ) {
+            piece ??= Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+            const copied = chunk.copy(piece, filled, offset);
+            filled += copied;
+            offset += copied;
+            if (filled === FILE_CHUNK_BYTES) {
+              hand(piece);
+              piece = null;
+              filled = 0;
+            }
           }
-          const copied = chunk.copy(piece, current.filled, offset);
-          current.filled += copied;
-          offset += copied;
-        }
-        current.size += chunk.length;
+        });
+        const done = (): void => {
+          if (piece !== null && filled > 0 && failure === null) hand(piece.subarray(0, filled));
+          piece = null;
+          resolveFile();
+        };
+        stream.on('end', done);
+        stream.on('close', done);
       });
       stream.on('limit', () => {
         current.truncated = true;
@@ -207,6 +251,17 @@ export function readMultipartForm(req: Request, options: { fileField: string; ma
       void drain().then(finish);
     });
     parser.on('close', finish);
+    // The connection closed before the body's end (the browser gave up, the network failed):
+    // busboy never hears of it, so the form ends here, with what came.
+    req.on('close', () => {
+      if (req.complete) return;
+      problem ??= 'The form was cut short: the connection closed before it was all sent.';
+      req.unpipe(parser);
+      parser.destroy();
+      // The file part would wait for bytes that will never come (paused, or mid-part).
+      fileStream?.destroy();
+      finish();
+    });
     req.pipe(parser);
   });
 }

@@ -36,25 +36,12 @@ export async function sniffContentType(bytes: Uint8Array): Promise<CertificateFi
 }
 
 /**
- * How much of a file's start its type is judged from when the file arrives in pieces (the
- * portal): every signature we accept is at its very start, and file-type finds nearly every
+ * How much of a file's start its type is judged from when the file is stored as it arrives
+ * (the portal's, from its first piece): every signature we accept is at its very start, and file-type finds nearly every
  * other type within its first 4,100 bytes. A PNG whose animation chunk (APNG) lies beyond this
  * is taken for a PNG.
  */
 export const SNIFF_BYTES = 64 * 1024;
-
-/** `sniffContentType` of the first `SNIFF_BYTES` of a file given as the pieces it arrived in. */
-export function sniffContentTypeOfPieces(pieces: readonly Buffer[]): Promise<CertificateFileContentType> {
-  const head: Buffer[] = [];
-  let size = 0;
-  for (const piece of pieces) {
-    if (size >= SNIFF_BYTES) break;
-    const part = piece.subarray(0, SNIFF_BYTES - size);
-    head.push(part);
-    size += part.length;
-  }
-  return sniffContentType(head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head, size));
-}
 
 /** The usual file-name extensions of each accepted type; the first is the one to add. */
 export const extensionsOf: Readonly<Record<CertificateFileContentType, readonly string[]>> = {

@@ -34,35 +34,111 @@ function oneLockQueryPerName(next: GetNextJobToRun, target: JobRepository): GetN
   };
 }
 
-/** How many due jobs one candidate query reads (see `lockFromCandidates`). */
-export const CANDIDATE_BATCH = 50;
+/**
+ * How many due jobs one candidate read yields (see `findCandidates`). On FerretDB the full
+ * candidate query costs a scan of every waiting job of the name whatever the limit, so each job
+ * bears backlog / CANDIDATE_BATCH documents of it: with 50 that made an event cost 1.8× as much
+ * with 4,000 waiting as with 500 (bench/webhooks.ts, phase 3); the fast read avoids that scan.
+ * Candidates left over wait for the next polls; each is checked again as it is locked.
+ */
+export const CANDIDATE_BATCH = 200;
+
+/**
+ * How many jobs of a name the fast candidate read takes, in storage order (see `findCandidates`):
+ * a few batches, so locked and not-yet-due jobs among them still leave a batch of due ones.
+ */
+export const CANDIDATE_PAGE = 3 * CANDIDATE_BATCH;
+
+/**
+ * How often a name gets a full candidate query even when the fast read yields enough. The fast
+ * read sees only the first page in storage order, so a due job stored after it would wait as long
+ * as the page keeps yielding batches; a full query takes the earliest due jobs wherever they are.
+ * On FerretDB it reads the whole backlog (3.1–3.6 s with 50,000 jobs waiting, load average 6–9),
+ * so the wait is also at least FULL_QUERY_SPACING times the last one's duration: the full queries
+ * then take at most about a twentieth of the time.
+ */
+export const FULL_CANDIDATE_QUERY_EVERY_MS = 60_000;
+const FULL_QUERY_SPACING = 20;
 
 interface Candidate {
   readonly _id: ObjectId;
   readonly nextRunAt: Date;
 }
 
+/** What the fast read needs of a job to tell whether Agenda's candidate query would return it. */
+interface PagedJob {
+  readonly _id: ObjectId;
+  readonly nextRunAt?: Date | null;
+  readonly priority?: number | null;
+  readonly lockedAt?: Date | null;
+  readonly disabled?: boolean | null;
+}
+
+/**
+ * The next CANDIDATE_BATCH due, unlocked, enabled jobs of a name, earliest first and, at one due
+ * time, highest priority first (Agenda's order).
+ *
+ * On FerretDB the full query (`{name, lockedAt: null, nextRunAt ≤ t}` sorted) reads and decodes
+ * every job of the name, since only the name is pushed down to PostgreSQL, so its cost grows with
+ * the backlog. `{name}` alone with a limit and no sort is pushed down whole, LIMIT included (our
+ * FerretDB patch), so the fast read costs CANDIDATE_PAGE rows at any backlog; the conditions are
+ * then checked here. Its answer is used only when it is provably enough: the page held every job
+ * of the name (so its due ones are all of them, sorted here as the full query sorts), or it holds
+ * at least a batch of due jobs (each really is due and unlocked; `lockJob` checks again). Otherwise
+ * (a full page of locked or not-yet-due jobs) the full query runs, as it also does every
+ * FULL_CANDIDATE_QUERY_EVERY_MS or so, so which jobs run never depends on how the storage orders
+ * them for longer than that. On MongoDB both can use Agenda's index, which starts with the name.
+ */
+async function findCandidates(jobs: Collection<Document>, jobName: string, nextScanAt: Date, fullQueryDue: boolean): Promise<{ candidates: Candidate[]; full: boolean }> {
+  if (!fullQueryDue) {
+    const page = await jobs
+      .find<PagedJob>({ name: jobName })
+      .limit(CANDIDATE_PAGE)
+      .batchSize(CANDIDATE_PAGE)
+      .project<PagedJob>({ _id: 1, nextRunAt: 1, priority: 1, lockedAt: 1, disabled: 1 })
+      .toArray();
+    // The full query's conditions: `lockedAt: null` also matches a missing field; `$lte` a date only.
+    const due = page.filter(
+      (job): job is PagedJob & Candidate => job.lockedAt == null && job.nextRunAt instanceof Date && job.nextRunAt <= nextScanAt && job.disabled !== true,
+    );
+    if (page.length < CANDIDATE_PAGE || due.length >= CANDIDATE_BATCH) {
+      due.sort((a, b) => a.nextRunAt.getTime() - b.nextRunAt.getTime() || (b.priority ?? 0) - (a.priority ?? 0));
+      return { candidates: due.slice(0, CANDIDATE_BATCH).map(({ _id, nextRunAt }) => ({ _id, nextRunAt })), full: false };
+    }
+  }
+  const candidates = await jobs
+    .find<Candidate>({ name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } })
+    .sort({ nextRunAt: 1, priority: -1 })
+    .limit(CANDIDATE_BATCH)
+    .project<Candidate>({ _id: 1, nextRunAt: 1 })
+    .toArray();
+  return { candidates, full: true };
+}
+
 /**
  * Agenda locks each job with one `findOneAndUpdate` over every job of its name (an `$or` of
  * unlocked-and-due or lock-expired, sorted by due time). FerretDB evaluates that in Go over every
  * such job, so with a backlog of n jobs each lock reads n documents and draining it costs n².
- * Here one query reads the next CANDIDATE_BATCH due, unlocked jobs' ids in Agenda's order, and
+ * Here one read finds the next CANDIDATE_BATCH due, unlocked jobs' ids (`findCandidates`), and
  * each is then locked by `_id` with Agenda's own `lockJob` (unlocked, same due time; an index
- * lookup), so a backlog costs n²/CANDIDATE_BATCH. A candidate that was run, rescheduled or
- * locked meanwhile fails `lockJob` and is skipped. When no candidate is left, Agenda's own query
- * runs as before: it also finds jobs whose lock expired (a crashed worker's), which candidates never are.
+ * lookup). A candidate that was run, rescheduled or locked meanwhile fails `lockJob` and is
+ * skipped. When no candidate is left, Agenda's own query runs as before: it also finds jobs whose
+ * lock expired (a crashed worker's), which candidates never are.
  */
-function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: Collection<Document>): GetNextJobToRun {
+function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: Collection<Document>, fullQueryEveryMs: number): GetNextJobToRun {
   const candidates = new Map<string, Candidate[]>();
+  // When each name's next full query is due; the first comes a period after start-up, so a worker
+  // starting on a backlog begins with the fast read.
+  const nextFullQueryAt = new Map<string, number>();
   return async (jobName, nextScanAt, lockDeadline, now, options) => {
     let queue = candidates.get(jobName) ?? [];
     if (queue.length === 0) {
-      queue = await jobs
-        .find<Candidate>({ name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } })
-        .sort({ nextRunAt: 1, priority: -1 })
-        .limit(CANDIDATE_BATCH)
-        .project<Candidate>({ _id: 1, nextRunAt: 1 })
-        .toArray();
+      const started = Date.now();
+      const fullAt = nextFullQueryAt.get(jobName) ?? started + fullQueryEveryMs;
+      const found = await findCandidates(jobs, jobName, nextScanAt, started >= fullAt);
+      const ended = Date.now();
+      nextFullQueryAt.set(jobName, found.full ? ended + Math.max(fullQueryEveryMs, FULL_QUERY_SPACING * (ended - started)) : fullAt);
+      queue = found.candidates;
       candidates.set(jobName, queue);
     }
     for (let candidate = queue.shift(); candidate !== undefined; candidate = queue.shift()) {
@@ -102,6 +178,18 @@ function unlockWithoutRejecting(unlock: UnlockJob, target: JobRepository, logger
   };
 }
 
+/** Jobs deleted by their own run (`forgetSucceededJob`) whose final state save is still to come. */
+const removedJobs = new Set<string>();
+
+/**
+ * Called once a job's run has deleted the job: Agenda's final save of its state (the lock
+ * cleared, the finish time) would match nothing and fail, which Agenda ignores. It is skipped
+ * instead, which spares an `updateOne` per job.
+ */
+export function skipFinalSave(jobId: string): void {
+  removedJobs.add(jobId);
+}
+
 /**
  * Agenda saves a job's state as it starts it and again when it ends (the outcome, the retry it
  * schedules, the lock cleared). If the database is unreachable at either moment, Agenda drops
@@ -113,6 +201,7 @@ function unlockWithoutRejecting(unlock: UnlockJob, target: JobRepository, logger
  */
 function saveStateThroughOutages(save: SaveJobState, target: JobRepository, logger: Logger): SaveJobState {
   return async (job, options) => {
+    if (job._id != null && removedJobs.delete(String(job._id))) return;
     const giveUpAt = Date.now() + SAVE_STATE_PATIENCE_MS;
     for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
       try {
@@ -127,10 +216,18 @@ function saveStateThroughOutages(save: SaveJobState, target: JobRepository, logg
   };
 }
 
-/** The backend Agenda is given: the same storage, with the changes above to how jobs are locked, released and saved. */
-export function withSafeLocking(backend: AgendaBackend, jobs: Collection<Document>, logger: Logger): AgendaBackend {
+/**
+ * The backend Agenda is given: the same storage, with the changes above to how jobs are locked,
+ * released and saved. `fullCandidateQueryEveryMs` is for tests, which cannot wait a minute.
+ */
+export function withSafeLocking(
+  backend: AgendaBackend,
+  jobs: Collection<Document>,
+  logger: Logger,
+  { fullCandidateQueryEveryMs = FULL_CANDIDATE_QUERY_EVERY_MS }: { fullCandidateQueryEveryMs?: number } = {},
+): AgendaBackend {
   const repository = backend.repository;
-  const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs), repository);
+  const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs, fullCandidateQueryEveryMs), repository);
   const unlockJob = unlockWithoutRejecting(repository.unlockJob, repository, logger);
   const saveJobState = saveStateThroughOutages(repository.saveJobState, repository, logger);
   const wrapped = new Proxy(repository, {

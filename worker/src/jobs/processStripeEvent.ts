@@ -18,8 +18,10 @@ export function processStripeEventJob(context: ServiceContext) {
       if (stored === null || stored.processedAt !== null) return;
       const tenant = { accountId: stored.accountId, livemode: stored.livemode };
       const event = stripeEventSchema.parse(JSON.parse(stored.payload));
-      const disabled = event.type !== 'account.application.deauthorized' && (await context.settings.isDisabled(tenant));
-      const outcome = disabled ? 'skipped_disabled_account' : await handleStripeEvent({ ...context, logger: log }, tenant, event);
+      // One read for both: whether the account is disabled, and the settings the ledger needs.
+      const { settings, disabled } = await context.settings.read(tenant);
+      const skipped = disabled && event.type !== 'account.application.deauthorized';
+      const outcome = skipped ? 'skipped_disabled_account' : await handleStripeEvent({ ...context, logger: log }, tenant, event, settings);
       await context.events.markProcessed(eventId, outcome, context.clock.now());
       log.info({ type: stored.type, accountId: tenant.accountId, outcome }, 'stripe event processed');
     },

@@ -108,10 +108,17 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
       // Batches overlap: one writes its entries and checkpoint while the next locks and reads its
       // invoices (`applyBatch`). `written` is the last batch's write and checkpoint.
       let written: Promise<unknown> = Promise.resolve();
+      /** The write the latest batch waits for: the next batch is read only once it has settled. */
+      let writing: Promise<unknown> = Promise.resolve();
       let failed = false;
       let position = progress.processed;
       let batchSize = REPROCESS_BATCH;
       while (position < workList.lines && !failed) {
+        // Two batches in flight at most, one writing and one reading. Reads by `$in` can outrun the
+        // writes; without this wait, batches queued up behind the writes, each holding its entries
+        // (memory grew with the run) and its invoices' locks (which could expire before it wrote).
+        await writing.catch(() => undefined);
+        if (failed) break;
         const began = Date.now();
         // Once per batch, so a period filed during the run is respected from the next batch on.
         const [cancelled, ledger] = await Promise.all([runs.cancelRequested(runId), ledgerContextFor(context, tenant)]);
@@ -126,6 +133,7 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
         let prepared = (): void => undefined;
         const read = new Promise<void>((resolve) => (prepared = resolve));
         const previous = written;
+        writing = previous;
         const done = applyBatch(context, tenant, { ...request, today: ledger.today, runId }, lines, ledger, { after: previous, prepared }).then(async (outcome) => {
           const skipped = { ...progress.skipped };
           for (const [reason, count] of Object.entries(outcome.skipped) as Array<[keyof typeof skipped, number]>) skipped[reason] = (skipped[reason] ?? 0) + count;

@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { withSafeLocking } from './lockingBackend.js';
+import { skipFinalSave, withSafeLocking } from './lockingBackend.js';
 
 /**
  * One job: its name, the schema of its data, its handler and its options in one place.
@@ -86,13 +86,14 @@ export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLim
  * query reads past it, so `jobs` keeps only waiting, running, recurring and failed jobs (failed
  * ones stay for inspection). Done here rather than with Agenda's `removeOnComplete`, which
  * deletes after announcing completion, so a `drain()` that checks at that moment still sees the
- * job running and waits out its whole timeout. Agenda's own final save of the job then matches
- * nothing, which it ignores ("the job was removed during execution").
+ * job running and waits out its whole timeout. Agenda's own final save of the job would then
+ * match nothing ("the job was removed during execution"), so it is skipped (`skipFinalSave`).
  */
 async function forgetSucceededJob(job: Job, log: Logger): Promise<void> {
   if (job.attrs.type === 'single' || job.attrs.nextRunAt != null) return;
   try {
     await job.remove();
+    if (job.attrs._id != null) skipFinalSave(String(job.attrs._id));
   } catch (error) {
     // The job did its work; failing it now would only run it again. It is removed at the next start.
     log.warn({ err: error }, 'could not remove a finished job');

@@ -3,9 +3,11 @@ import {
   entriesForInvoice,
   negationsForVoid,
   reversalsForCreditNoteVoid,
+  type Certificate,
   type LedgerContext,
   type LedgerEntry,
 } from '@exemptions/shared';
+import type { AccountSettings } from '../accounts/accountSettings.js';
 import type { ServiceContext } from '../context.js';
 import { withKeyLock } from '../db/keyLock.js';
 import { ledgerContextFor } from './ledgerContextFor.js';
@@ -30,14 +32,36 @@ export function ledgerLockKey(tenant: Tenant, invoiceId: string): string {
 export type LedgerEventType = 'invoice.finalized' | 'invoice.voided' | 'credit_note.created' | 'credit_note.voided';
 
 
-/** Books the invoice's original entries unless they are there already; returns all its entries. */
-async function ensureInvoiceBooked(context: ServiceContext, tenant: Tenant, invoice: StripeInvoice, eventId: string, ledger: LedgerContext): Promise<LedgerEntry[]> {
+/**
+ * Books the invoice's original entries unless they are there already. Returns all its entries
+ * when `entriesNeeded` (a void or credit note builds on them); `invoice.finalized` needs none,
+ * which spares the read back. `certificates`, when given, is the customer's certificates read
+ * already (concurrently with taking the lock).
+ */
+async function ensureInvoiceBooked(
+  context: ServiceContext,
+  tenant: Tenant,
+  invoice: StripeInvoice,
+  eventId: string,
+  ledger: LedgerContext,
+  options: { readonly entriesNeeded: boolean; readonly certificates?: Promise<Certificate[]> } = { entriesNeeded: true },
+): Promise<LedgerEntry[]> {
   const existing = await context.ledger.find(tenant, { invoiceId: invoice.id });
   if (existing.length > 0) return existing;
-  const certificates = (await context.certificates.ofCustomer(tenant, invoice.customer)).map((s) => s.certificate);
+  const certificates = await (options.certificates ?? certificatesOf(context, tenant, invoice.customer));
   const facts = await invoiceFacts(invoice, tenant, context.taxRates);
   await context.ledger.append(tenant, entriesForInvoice({ invoice: facts, certificates, eventId }, ledger), context.clock.now());
-  return context.ledger.find(tenant, { invoiceId: invoice.id });
+  return options.entriesNeeded ? context.ledger.find(tenant, { invoiceId: invoice.id }) : [];
+}
+
+async function certificatesOf(context: ServiceContext, tenant: Tenant, customerId: string): Promise<Certificate[]> {
+  return (await context.certificates.ofCustomer(tenant, customerId)).map((stored) => stored.certificate);
+}
+
+/** A read started before the lock is taken, awaited inside it; if the lock fails first, its failure is not left unhandled. */
+function early<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 async function invoiceFromStripe(context: ServiceContext, tenant: Tenant, invoiceId: string): Promise<StripeInvoice> {
@@ -52,14 +76,28 @@ async function invoiceFromStripe(context: ServiceContext, tenant: Tenant, invoic
  * may come in any order, so whatever an event builds on is booked first if it is missing.
  * Entry ids are deterministic, so a retried or redelivered event adds nothing.
  */
-export async function applyLedgerEvent(context: ServiceContext, tenant: Tenant, type: LedgerEventType, object: unknown, eventId: string): Promise<void> {
-  const invoiceIdOf = (): string => (type.startsWith('invoice.') ? stripeInvoiceSchema.parse(object).id : stripeCreditNoteSchema.parse(object).invoice);
-  await withKeyLock(context.db, ledgerLockKey(tenant, invoiceIdOf()), LEDGER_LOCK_TTL_MS, async () => {
-    const ledger = await ledgerContextFor(context, tenant);
+export async function applyLedgerEvent(
+  context: ServiceContext,
+  tenant: Tenant,
+  type: LedgerEventType,
+  object: unknown,
+  eventId: string,
+  settings?: AccountSettings,
+): Promise<void> {
+  const invoiceId = type.startsWith('invoice.') ? stripeInvoiceSchema.parse(object).id : stripeCreditNoteSchema.parse(object).invoice;
+  // Read while the lock is being taken, not after: the lock serialises writes to this invoice's
+  // entries, and neither the settings, the filed periods nor the certificates are written under
+  // it, so reading them first sees what reading them under it would.
+  const ledgerRead = early(ledgerContextFor(context, tenant, settings));
+  // A finalized invoice is almost never booked yet, so its customer's certificates will be needed.
+  const finalized = type === 'invoice.finalized' ? stripeInvoiceSchema.parse(object) : null;
+  const certificates = finalized === null ? undefined : early(certificatesOf(context, tenant, finalized.customer));
+  await withKeyLock(context.db, ledgerLockKey(tenant, invoiceId), LEDGER_LOCK_TTL_MS, async () => {
+    const ledger = await ledgerRead;
     const now = context.clock.now();
     switch (type) {
       case 'invoice.finalized':
-        await ensureInvoiceBooked(context, tenant, stripeInvoiceSchema.parse(object), eventId, ledger);
+        await ensureInvoiceBooked(context, tenant, finalized ?? stripeInvoiceSchema.parse(object), eventId, ledger, { entriesNeeded: false, certificates });
         return;
       case 'invoice.voided': {
         const invoice = stripeInvoiceSchema.parse(object);

@@ -1,6 +1,5 @@
 import { portalSubmissionSchema, type CertificateFileContentType, type PortalSubmission } from '@exemptions/shared';
 import type { MultipartForm } from '../files/multipartUpload.js';
-import { sniffContentTypeOfPieces, UnsupportedContentTypeError } from '../files/sniffContentType.js';
 import type { FormState, JurisdictionRow } from './pages.js';
 
 /** The field the signed certificate comes in. */
@@ -17,17 +16,18 @@ export type ParsedSubmission =
   | {
       readonly ok: true;
       readonly submission: PortalSubmission;
-      /** The file in the pieces it arrived in (see `MultipartForm`); its active content is checked when it is stored. */
-      readonly file: { readonly filename: string | null; readonly chunks: readonly Buffer[]; readonly size: number; readonly contentType: CertificateFileContentType };
+      /** The file, stored as it arrived (see `PortalUpload`) but not kept until the submission is; its active content is checked as it is stored. */
+      readonly file: { readonly filename: string | null; readonly size: number; readonly contentType: CertificateFileContentType };
     }
   /** `status` is the HTTP status for the page: 413 for a file too large, 415 for a file of the wrong type, 400 otherwise. */
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly state: FormState };
 
 /**
  * Turns the posted form into a submission, or into the form state to show again: every entry
- * kept, every problem named by field. The file's type is judged by its bytes alone.
+ * kept, every problem named by field. The file's type is judged by its bytes alone: `fileType`
+ * is what its first bytes were (null when they are no type we take, or none came).
  */
-export async function parsePortalForm(form: MultipartForm, rows: readonly JurisdictionRow[]): Promise<ParsedSubmission> {
+export function parsePortalForm(form: MultipartForm, rows: readonly JurisdictionRow[], fileType: CertificateFileContentType | null): ParsedSubmission {
   const values = new Map<string, string>();
   for (const name of knownFields(rows)) values.set(name, form.fields.get(name) ?? '');
   const errors = new Map<string, string>();
@@ -83,20 +83,17 @@ export async function parsePortalForm(form: MultipartForm, rows: readonly Jurisd
   } else if (upload.truncated) {
     errors.set(FILE_FIELD, 'the file is larger than 10 MB; send a smaller scan or PDF');
     status = 413;
+  } else if (fileType === null) {
+    errors.set(FILE_FIELD, 'the file is not a PDF, PNG or JPEG (judged by its content, whatever its name says)');
+    status = 415;
   } else {
-    try {
-      contentType = await sniffContentTypeOfPieces(upload.chunks);
-    } catch (error) {
-      if (!(error instanceof UnsupportedContentTypeError)) throw error;
-      errors.set(FILE_FIELD, 'the file is not a PDF, PNG or JPEG (judged by its content, whatever its name says)');
-      status = 415;
-    }
+    contentType = fileType;
   }
 
   if (errors.size > 0 || general.length > 0 || !parsed.success || contentType === null || upload === null) {
     return { ok: false, status, state: { values, errors, general } };
   }
-  return { ok: true, submission: parsed.data, file: { filename: upload.filename, chunks: upload.chunks, size: upload.size, contentType } };
+  return { ok: true, submission: parsed.data, file: { filename: upload.filename, size: upload.size, contentType } };
 }
 
 /** The schema's messages are written for the API; a few read better reworded for a person. */

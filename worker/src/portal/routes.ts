@@ -3,7 +3,9 @@ import { Router, type ErrorRequestHandler, type Request, type Response } from 'e
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ServiceContext } from '../context.js';
-import { readMultipartForm } from '../files/multipartUpload.js';
+import type { StoredFile } from '../files/fileStore.js';
+import { readMultipartForm, type FilePieceSink } from '../files/multipartUpload.js';
+import { safeFilename } from '../files/safeFilename.js';
 import type { RequestDocument } from '../requests/requestDocument.js';
 import { businessNameOf, markRequestOpened, submitRequest } from '../requests/requestFlows.js';
 import { hashRequestToken } from '../requests/requestTokens.js';
@@ -20,6 +22,7 @@ import {
   type RequestSummary,
 } from './pages.js';
 import { FILE_FIELD, parsePortalForm } from './portalForm.js';
+import { PortalUpload } from './portalUpload.js';
 
 export interface PortalOptions {
   /** Form submissions per client address per 15 minutes. */
@@ -34,6 +37,9 @@ const FIFTEEN_MINUTES = 15 * 60_000;
 export function redactPortalPath(url: string): string {
   return url.replace(/(\/portal\/r\/)[^/?#]+/, '$1[token]');
 }
+
+/** Where the file sent to an unusable link goes: nowhere. */
+const DROP: FilePieceSink = { write: () => Promise.resolve() };
 
 function send(res: Response, status: number, body: string): void {
   res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
@@ -108,19 +114,37 @@ export function portalRoutes(context: ServiceContext, options: PortalOptions): R
     send(res, 200, formPage(action(token), summary, rows, emptyFormState));
   });
 
+  const readForm = (req: Request, file: (filename: string | null) => FilePieceSink) => readMultipartForm(req, { fileField: FILE_FIELD, maxFields: 300, maxFieldBytes: 8 * 1024, file });
+
   router.post('/r/:token', submitLimiter, async (req, res) => {
     const token = String(req.params.token);
-    // The body is read whatever the token, so every unusable link is answered alike (and the
-    // browser, still uploading, gets the answer rather than a reset connection).
-    const form = await readMultipartForm(req, { fileField: FILE_FIELD, maxFields: 300, maxFieldBytes: 8 * 1024 });
+    // The link is checked before the body is taken, so a file sent to an unusable one is never
+    // stored. Its body is still read (and dropped), so every unusable link is answered alike and
+    // the browser, still uploading, gets the answer rather than a reset connection.
     const request = await usableRequest(token);
-    if (request === null) return send(res, 404, unavailablePage());
-    const { summary, rows } = await summaryOf(request);
-    const parsed = await parsePortalForm(form, rows);
-    if (!parsed.ok) return send(res, parsed.status, formPage(action(token), summary, rows, parsed.state));
-    const submitted = await submitRequest(context, request, parsed.submission, parsed.file);
-    if (submitted === null) return send(res, 404, unavailablePage());
-    send(res, 200, confirmationPage(summary, { filename: submitted.submission?.file.filename ?? '', jurisdictions: parsed.submission.jurisdictions.map((j) => j.code) }));
+    if (request === null) {
+      await readForm(req, () => DROP);
+      return send(res, 404, unavailablePage());
+    }
+    // The file goes to the store as it arrives, while the page's details are read; a form
+    // refused, cut short or failing leaves no chunk behind.
+    const upload = new PortalUpload(context.files, request, request._id);
+    const [form, view] = await Promise.allSettled([readForm(req, () => upload), summaryOf(request)]);
+    let stored: StoredFile | null = null;
+    try {
+      if (form.status === 'rejected') throw form.reason;
+      if (view.status === 'rejected') throw view.reason;
+      const { summary, rows } = view.value;
+      const parsed = parsePortalForm(form.value, rows, upload.contentType);
+      if (!parsed.ok) return send(res, parsed.status, formPage(action(token), summary, rows, parsed.state));
+      ({ file: stored } = await upload.finish(safeFilename(parsed.file.filename, parsed.file.contentType)));
+      const submitted = await submitRequest(context, request, parsed.submission, stored);
+      if (submitted === null) return send(res, 404, unavailablePage());
+      send(res, 200, confirmationPage(summary, { filename: submitted.submission?.file.filename ?? '', jurisdictions: parsed.submission.jurisdictions.map((j) => j.code) }));
+    } finally {
+      // Not stored: whatever was written goes (`finish` cleans up after itself when it fails).
+      if (stored === null) await upload.abort();
+    }
   });
 
   // Pages, not JSON: a failure inside the portal is shown to a person.

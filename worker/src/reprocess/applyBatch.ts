@@ -13,33 +13,14 @@ export interface BatchOutcome {
 
 const lineKey = (line: WorkLine): string => `${line.invoiceId}|${line.jurisdiction ?? ''}`;
 
-/** Per-invoice reads in flight at once: enough to keep the database busy, few enough to keep memory flat. */
-const READS_IN_FLIGHT = 16;
-
-/** `read` for every key, at most `limit` at a time, results in order. */
-async function readAll<T>(keys: readonly string[], limit: number, read: (key: string) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(keys.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const index = next;
-      next += 1;
-      results[index] = await read(keys[index] as string);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, keys.length) }, worker));
-  return results;
-}
-
 /**
  * Works through one batch of a run's work list. All the batch's invoices are locked at once (the
- * per-invoice ledger lock every ledger writer takes), each invoice's entries are read under that
- * lock (several at a time, one query by invoice each: FerretDB serves an equality from an index,
- * not an `$in`), each transaction is planned from them (so what the run does is decided on the ledger as
- * it is under the lock), and the revisions of the whole batch are inserted together; then the
- * locks go. A batch costs a handful of round trips plus one read per invoice, where one
- * transaction at a time cost five or six round trips each, and the customer's ledger is never
- * read as a whole.
+ * per-invoice ledger lock every ledger writer takes), their entries are read under those locks
+ * with one `$in` query (served from an index on MongoDB and, with our patch, on FerretDB over
+ * PostgreSQL), each transaction is planned from them (so what the run does is decided on the ledger
+ * as it is under the lock), and the revisions of the whole batch are inserted together; then the
+ * locks go. A batch costs a handful of round trips, where one transaction at a time cost five or
+ * six round trips each, and the customer's ledger is never read as a whole.
  *
  * Entry ids are deterministic and each transaction is planned and revised on the ledger as it stood
  * before this run (`request.runId` sets the run's own entries aside), so a batch redone after a crash
@@ -70,10 +51,9 @@ export async function applyBatch(
     invoiceIds.map((invoiceId) => ledgerLockKey(tenant, invoiceId)),
     LEDGER_LOCK_TTL_MS,
     async () => {
-      const read = await readAll(invoiceIds, READS_IN_FLIGHT, (invoiceId) => context.ledger.find(tenant, { invoiceId }));
-      const entriesOf = new Map(invoiceIds.map((invoiceId, index) => [invoiceId, read[index] as LedgerEntry[]]));
+      const entriesOf = await context.ledger.findByInvoices(tenant, invoiceIds);
       const planned = new Map<string, PlannedItem>();
-      for (const entries of read) {
+      for (const entries of entriesOf.values()) {
         for (const item of planLines(entries, request, (jurisdiction, periodKey) => ledger.isFiled(jurisdiction, periodKey))) planned.set(lineKey(item), item);
       }
       const batch: LedgerEntry[] = [];

@@ -21,8 +21,8 @@ import {
 import { statusBasisFor, type AccountSettings } from '../accounts/accountSettings.js';
 import type { StoredCertificate } from '../certificates/certificateRepository.js';
 import type { ServiceContext } from '../context.js';
+import type { StoredFile } from '../files/fileStore.js';
 import type { PdfActiveContent } from '../files/pdfActiveContent.js';
-import { safeFilename } from '../files/safeFilename.js';
 import { validate } from '../http/validate.js';
 import { SYNC_CUSTOMER_COVERAGE } from '../jobs/syncCustomerCoverage.js';
 import { approvedEmail, rejectedEmail, requestEmail, submissionReceivedEmail } from '../mail/templates.js';
@@ -249,21 +249,13 @@ export async function markRequestOpened(context: ServiceContext, request: Reques
   if (request.status === 'sent') await context.requests.markOpened(request, nowOf(context));
 }
 
-export interface SubmittedFileInput {
-  readonly filename: string | null;
-  /** The file's bytes, in the pieces they arrived in. */
-  readonly chunks: readonly Buffer[];
-  readonly contentType: 'application/pdf' | 'image/png' | 'image/jpeg';
-}
-
 /**
- * Stores the customer's submission. The file is kept first (content-addressed, so a retry
- * reuses it); then the link is claimed, which only one submission can do. Null when the link
- * was used meanwhile: the caller answers as for any unusable link.
+ * Records the customer's submission of a file already stored for this request (content-addressed,
+ * so a retry reuses it); then the link is claimed, which only one submission can do. Null when
+ * the link was used meanwhile: the caller answers as for any unusable link.
  */
-export async function submitRequest(context: ServiceContext, request: RequestDocument, submission: PortalSubmission, file: SubmittedFileInput): Promise<RequestDocument | null> {
+export async function submitRequest(context: ServiceContext, request: RequestDocument, submission: PortalSubmission, stored: StoredFile): Promise<RequestDocument | null> {
   const now = nowOf(context);
-  const { file: stored } = await context.files.put(request, request._id, safeFilename(file.filename, file.contentType), file.chunks, file.contentType);
   // The store checks every PDF it keeps for active content (a copy it already had was checked then).
   const activeContent: readonly PdfActiveContent[] = stored.activeContent ?? [];
   const record: SubmissionRecord = {

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '../db/connect.js';
+import { GroupCommit, insertOutcomes } from '../db/groupCommit.js';
 import { ensureIndexes } from '../db/indexes.js';
 import { tenantFilter, type Tenant } from '../tenancy.js';
 
@@ -23,11 +23,23 @@ export interface StoredEvent {
   outcome: EventOutcome | null;
 }
 
+/** Events stored by one `insertMany` at most (about 1.3 kB each). */
+const RECORD_BATCH = 100;
+
 export class StripeEventStore {
   private readonly events: Collection<StoredEvent>;
+  /** Deliveries arriving together are stored together: one `insertMany` per batch (see `GroupCommit`). */
+  private readonly inserts: GroupCommit<StoredEvent, 'new' | 'duplicate'>;
 
   constructor(db: Db) {
     this.events = db.collection<StoredEvent>('stripe_events');
+    this.inserts = new GroupCommit(async (documents) => {
+      const error = await this.events.insertMany([...documents], { ordered: false }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      return insertOutcomes(documents.length, error).map((outcome) => (outcome === 'inserted' ? 'new' : outcome));
+    }, { maxBatch: RECORD_BATCH, maxInFlight: 1 });
   }
 
   ensureIndexes(): Promise<void> {
@@ -38,24 +50,21 @@ export class StripeEventStore {
     ]);
   }
 
-  /** Stores the event; 'duplicate' when this event id was stored before. */
-  async record(event: { id: string; type: string; created: number }, tenant: Tenant, payload: string, receivedAt: Date): Promise<'new' | 'duplicate'> {
-    try {
-      await this.events.insertOne({
-        _id: event.id,
-        ...tenantFilter(tenant),
-        type: event.type,
-        created: event.created,
-        receivedAt,
-        payload,
-        processedAt: null,
-        outcome: null,
-      });
-      return 'new';
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return 'duplicate';
-      throw error;
-    }
+  /**
+   * Stores the event; 'duplicate' when this event id was stored before (or by a delivery of the
+   * same event in the same batch). Resolves once this event's write has been answered.
+   */
+  record(event: { id: string; type: string; created: number }, tenant: Tenant, payload: string, receivedAt: Date): Promise<'new' | 'duplicate'> {
+    return this.inserts.submit({
+      _id: event.id,
+      ...tenantFilter(tenant),
+      type: event.type,
+      created: event.created,
+      receivedAt,
+      payload,
+      processedAt: null,
+      outcome: null,
+    });
   }
 
   find(eventId: string): Promise<StoredEvent | null> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AccountSettings } from '../accounts/accountSettings.js';
 import type { ServiceContext } from '../context.js';
 import { syncCustomerCoverage } from '../coverage/syncCustomerCoverage.js';
 import type { Tenant } from '../tenancy.js';
@@ -25,8 +26,9 @@ export type StripeEventPayload = z.infer<typeof stripeEventSchema>;
 /**
  * Applies one verified event. Every effect is idempotent (keyed writes, reads of the latest
  * state from Stripe), so a redelivery or a retry after a crash changes nothing more.
+ * `settings`, when the caller has read them, spare the ledger a second read.
  */
-export async function handleStripeEvent(context: ServiceContext, tenant: Tenant, event: StripeEventPayload): Promise<EventOutcome> {
+export async function handleStripeEvent(context: ServiceContext, tenant: Tenant, event: StripeEventPayload, settings?: AccountSettings): Promise<EventOutcome> {
   switch (event.type) {
     case 'customer.created':
     case 'customer.updated': {
@@ -54,7 +56,7 @@ export async function handleStripeEvent(context: ServiceContext, tenant: Tenant,
     case 'invoice.voided':
     case 'credit_note.created':
     case 'credit_note.voided':
-      await applyLedgerEvent(context, tenant, event.type, event.data.object, event.id);
+      await applyLedgerEvent(context, tenant, event.type, event.data.object, event.id, settings);
       return 'processed';
     case 'account.application.deauthorized':
       await context.settings.markDisabled(tenant, context.clock.now());

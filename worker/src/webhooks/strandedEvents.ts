@@ -41,7 +41,28 @@ export async function queueEventsWithoutJob(context: ServiceContext, eventIds: r
  */
 export async function requeueStrandedEvents(context: ServiceContext): Promise<number> {
   const cutoff = new Date(context.clock.now().getTime() - STRANDED_EVENT_GRACE_MS);
+  // The jobs are read once, before the events, rather than once per batch of events: on
+  // FerretDB each `$in` read of jobs scans every job of the name, so with a backlog of n events
+  // the sweep cost n²/500 documents (a 50,000-event backlog: 100 scans of 50,000). Reading them
+  // first is safe: an event's job is queued right after the event is stored, so an event old
+  // enough for the sweep whose job is not seen here has none, or got one in the last instant
+  // (queued twice, which is harmless); a job that finished meanwhile left its event processed,
+  // and the events are read afterwards.
+  const withJob = await eventIdsWithJob(context);
   let requeued = 0;
-  for await (const batch of context.events.unprocessedReceivedBefore(cutoff)) requeued += await queueEventsWithoutJob(context, batch);
+  for await (const batch of context.events.unprocessedReceivedBefore(cutoff)) {
+    for (const eventId of batch.filter((id) => !withJob.has(id))) {
+      await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId });
+      requeued += 1;
+    }
+  }
   return requeued;
+}
+
+/** Every event id a `process-stripe-event` job is stored for: waiting, running, or failed for good. */
+async function eventIdsWithJob(context: ServiceContext): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const cursor = context.db.collection<EventJob>(JOBS_COLLECTION).find({ name: PROCESS_STRIPE_EVENT }, { projection: { 'data.eventId': 1 } });
+  for await (const job of cursor) if (typeof job.data?.eventId === 'string') ids.add(job.data.eventId);
+  return ids;
 }
