@@ -8,16 +8,14 @@
  * --out), writes bench/results/coverage-<date>.json and .md. It stops the database and removes the
  * data on the way out.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { repoRoot } from '../worker/src/paths.js';
 import { measureCoverage } from './coverageBench.js';
 import { buildReport, formatReport } from './coverageReport.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { describeMachine, localDate } from './lib/environment.js';
+import { describeMachine } from './lib/environment.js';
+import { keepResults } from './lib/results.js';
 import { seedCertificates } from './searchData.js';
 
 const FULL = { certificates: 100_000, accounts: 1_000 } as const;
@@ -124,16 +122,8 @@ try {
   log('');
   log(markdown);
 
-  const full = options.certificates === FULL.certificates && options.accounts === FULL.accounts;
-  const out = options.out ?? (full ? path.join(repoRoot, 'bench', 'results', `coverage-${localDate()}.json`) : null);
-  if (out === null) {
-    log('(not written: a reduced dataset; pass --out file.json to keep it)');
-  } else {
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
-    log(`written: ${path.relative(process.cwd(), out)} and .md`);
-  }
+  const defaultSize = options.certificates === FULL.certificates && options.accounts === FULL.accounts;
+  await keepResults({ name: 'coverage', out: options.out, defaultSize, report, markdown }, log);
 } catch (error) {
   process.exitCode = 1;
   process.stderr.write(`bench:coverage failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

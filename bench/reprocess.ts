@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +21,7 @@ import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { localDate } from './lib/environment.js';
+import { keepResults } from './lib/results.js';
 import { REPROCESS_BATCH } from '../worker/src/jobs/reprocessRun.js';
 import { isInvoiceRead, measureSize, seedLedger, type SizeResult } from './reprocessBench.js';
 import { estimate, formatReport, type ReprocessReport, type SkippedSize } from './reprocessReport.js';
@@ -350,16 +349,8 @@ async function runParent(opts: Options): Promise<void> {
   const markdown = formatReport(report);
   log('');
   log(markdown);
-  const defaults = sizes.length === DEFAULT_SIZES.length && sizes.every((size, i) => size === DEFAULT_SIZES[i]);
-  const out = opts.out ?? (defaults ? path.join(repoRoot, 'bench', 'results', `reprocess-${localDate()}.json`) : null);
-  if (out === null) {
-    log('(not written: not the default sizes; pass --out file.json to keep it)');
-  } else {
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
-    log(`written: ${path.relative(process.cwd(), out)} and .md`);
-  }
+  const defaultSize = sizes.length === DEFAULT_SIZES.length && sizes.every((size, i) => size === DEFAULT_SIZES[i]);
+  await keepResults({ name: 'reprocess', out: opts.out, defaultSize, report, markdown }, log);
   if (failed.length > 0 || results.some((result) => !result.checks.ok)) process.exitCode = 1;
 }
 

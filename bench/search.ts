@@ -6,14 +6,12 @@
  * search with raw driver queries, prints the table and, for the full dataset (or with --out), writes
  * bench/results/search-<date>.json and .md. It stops the database and removes the data on the way out.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { describeMachine, localDate } from './lib/environment.js';
+import { describeMachine } from './lib/environment.js';
+import { keepResults } from './lib/results.js';
 import { measureSearch, PAGE_SIZE } from './searchBench.js';
 import { seedCertificates } from './searchData.js';
 import { buildReport, formatReport } from './searchReport.js';
@@ -126,16 +124,8 @@ try {
   log('');
   log(markdown);
 
-  const full = options.certificates === FULL.certificates && options.accounts === FULL.accounts;
-  const out = options.out ?? (full ? path.join(repoRoot, 'bench', 'results', `search-${localDate()}.json`) : null);
-  if (out === null) {
-    log('(not written: a reduced dataset; pass --out file.json to keep it)');
-  } else {
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
-    log(`written: ${path.relative(process.cwd(), out)} and .md`);
-  }
+  const defaultSize = options.certificates === FULL.certificates && options.accounts === FULL.accounts;
+  await keepResults({ name: 'search', out: options.out, defaultSize, report, markdown }, log);
 } catch (error) {
   process.exitCode = 1;
   process.stderr.write(`bench:search failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -10,14 +10,14 @@
  *
  * `--serve` is the worker process's own mode (started by the benchmark, not by hand).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { describeMachine, localDate } from './lib/environment.js';
+import { describeMachine } from './lib/environment.js';
+import { keepResults } from './lib/results.js';
 import { measureUploads, serveUploads } from './uploadBench.js';
 import { buildScannedPdf } from './uploadData.js';
 import { buildReport, formatReport } from './uploadReport.js';
@@ -132,16 +132,8 @@ if (options.serve) {
     log('');
     log(markdown);
 
-    const full = options.megabytes === FULL.megabytes && options.uploads === FULL.uploads;
-    const out = options.out ?? (full ? path.join(repoRoot, 'bench', 'results', `upload-${localDate()}.json`) : null);
-    if (out === null) {
-      log('(not written: not the default size; pass --out file.json to keep it)');
-    } else {
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-      await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
-      log(`written: ${path.relative(process.cwd(), out)} and .md`);
-    }
+    const defaultSize = options.megabytes === FULL.megabytes && options.uploads === FULL.uploads;
+    await keepResults({ name: 'upload', out: options.out, defaultSize, report, markdown }, log);
   } catch (error) {
     process.exitCode = 1;
     process.stderr.write(`bench:upload failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

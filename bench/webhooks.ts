@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,8 @@ import { createLogger } from '../worker/src/logger.js';
 import { repoRoot } from '../worker/src/paths.js';
 import { installProcessErrorHandlers } from '../worker/src/processErrors.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { describeMachine, localDate } from './lib/environment.js';
+import { describeMachine } from './lib/environment.js';
+import { keepResults } from './lib/results.js';
 import { measureAcknowledgement, measureBacklog, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
 import { buildWebhookData } from './webhooksData.js';
 import { buildReport, formatReport } from './webhooksReport.js';
@@ -175,16 +176,8 @@ try {
   log('');
   log(markdown);
 
-  const full = options.events === FULL.events && options.concurrency === FULL.concurrency;
-  const out = options.out ?? (full ? path.join(repoRoot, 'bench', 'results', `webhooks-${localDate()}.json`) : null);
-  if (out === null) {
-    log('(not written: not the default size; pass --out file.json to keep it)');
-  } else {
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
-    log(`written: ${path.relative(process.cwd(), out)} and .md`);
-  }
+  const defaultSize = options.events === FULL.events && options.concurrency === FULL.concurrency;
+  await keepResults({ name: 'webhooks', out: options.out, defaultSize, report, markdown }, log);
 } catch (error) {
   process.exitCode = 1;
   process.stderr.write(`bench:webhooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
