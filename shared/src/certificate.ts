@@ -194,7 +194,8 @@ function isPlainFilename(name: string): boolean {
  * embedded files — which whoever opens the file is warned of. Found by the worker's scan
  * (worker/src/files/pdfActiveContent.ts); a warning, not a verdict.
  */
-export const pdfActiveContentKinds = ['javascript', 'launch_action', 'embedded_file'] as const;
+/** `not_fully_inspected`: the check stopped at its inflation limits, so what lies past them is unknown. */
+export const pdfActiveContentKinds = ['javascript', 'launch_action', 'embedded_file', 'not_fully_inspected'] as const;
 
 export type PdfActiveContentKind = (typeof pdfActiveContentKinds)[number];
 

@@ -99,6 +99,10 @@ describe('opening a certificate’s stored file', () => {
     expectVisible(wrapper, 'Open with care');
     expectVisible(wrapper, 'This PDF contains JavaScript, a launch action.');
 
+    service = serviceFor({ ...flagged, files: [{ ...file, activeContent: ['not_fully_inspected'] }] });
+    const unread = await reviewCertificate(service);
+    expectVisible(unread, 'This PDF contains parts too large for the check to read, which could hide active content.');
+
     service = serviceFor(detailOf(acme));
     const plain = await reviewCertificate(service);
     expect(visibleText(plain)).not.toContain('Open with care');

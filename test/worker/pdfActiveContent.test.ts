@@ -80,9 +80,20 @@ describe('PDF active content', () => {
     expect(await pdfActiveContent(pdf)).toEqual(['javascript']);
   });
 
-  it('still looks inside the streams after a decompression bomb', async () => {
+  it('still looks inside the streams after a decompression bomb, and says the bomb was not read to its end', async () => {
     const bomb = '\0'.repeat(40 * 1024 * 1024);
-    expect(await pdfActiveContent(pdfWithStreams(bomb, '<< /S /Launch /F (cmd.exe) >>'))).toEqual(['launch_action']);
+    expect(await pdfActiveContent(pdfWithStreams(bomb, '<< /S /Launch /F (cmd.exe) >>'))).toEqual(['launch_action', 'not_fully_inspected']);
+  });
+
+  it('flags a file whose streams spend the whole inflation budget, since what follows them goes unread', async () => {
+    // Nine streams just under the per-stream limit use up the file's 256 MiB; the action after them is never inflated.
+    const bomb = '\0'.repeat(31 * 1024 * 1024);
+    const pdf = pdfWithStreams(...Array.from({ length: 9 }, () => bomb), '<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>');
+    expect(pdf.length).toBeLessThan(1024 * 1024);
+    expect(await pdfActiveContent(pdf)).toEqual(['not_fully_inspected']);
+    // Eight of them fit in the budget: the action is found and nothing is left unread.
+    const fits = pdfWithStreams(...Array.from({ length: 8 }, () => bomb), '<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>');
+    expect(await pdfActiveContent(fits)).toEqual(['javascript']);
   });
 
   it('reads an escaped slash as the start of a name', async () => {

@@ -86,7 +86,7 @@ export interface CertificateSubmission {
   readonly signerName: string;
   readonly signerTitle: string;
   readonly file: { readonly id: string; readonly filename: string; readonly contentType: string; readonly size: number; readonly sha256: string };
-  readonly activeContent: readonly ('javascript' | 'launch_action' | 'embedded_file')[];
+  readonly activeContent: readonly ('javascript' | 'launch_action' | 'embedded_file' | 'not_fully_inspected')[];
   readonly submittedAt: Instant;
 }
 

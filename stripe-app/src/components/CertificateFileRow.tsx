@@ -13,6 +13,7 @@ const ACTIVE_CONTENT: Record<NonNullable<CertificateFile['activeContent']>[numbe
   javascript: 'JavaScript',
   launch_action: 'a launch action',
   embedded_file: 'an embedded file',
+  not_fully_inspected: 'parts too large for the check to read, which could hide active content',
 };
 
 function kilobytes(size: number): string {

@@ -1,12 +1,14 @@
 import { Banner, Box, Button, FocusView, PropertyList, PropertyListItem, TextArea } from '@stripe/ui-extension-sdk/ui';
+import type { CertificateSubmission } from '../api/types';
 import type { SubmissionReview } from '../hooks/useSubmissionReview';
 import { formatInstant } from '../domain/format';
 import { CertificateForm } from './CertificateForm';
 
-const ACTIVE_CONTENT: Record<'javascript' | 'launch_action' | 'embedded_file', string> = {
+const ACTIVE_CONTENT: Record<CertificateSubmission['activeContent'][number], string> = {
   javascript: 'JavaScript',
   launch_action: 'an action that launches a program',
   embedded_file: 'an embedded file',
+  not_fully_inspected: 'parts too large for the check to read, which could hide any of these',
 };
 
 /**

@@ -13,7 +13,7 @@ const MARKERS: ReadonlyMap<string, PdfActiveContent> = new Map([
   ['EmbeddedFiles', 'embedded_file'],
   ['FileAttachment', 'embedded_file'],
 ]);
-const KINDS: readonly PdfActiveContent[] = ['javascript', 'launch_action', 'embedded_file'];
+const KINDS: readonly PdfActiveContent[] = ['javascript', 'launch_action', 'embedded_file', 'not_fully_inspected'];
 
 /**
  * What a reader needs in a stream's dictionary to read objects out of it (`/N` and `/First`; pdf.js
@@ -223,7 +223,7 @@ class InflatedStream {
   private closed: Promise<void> = Promise.resolve();
 
   constructor(
-    found: Set<PdfActiveContent>,
+    private readonly found: Set<PdfActiveContent>,
     private readonly budget: { left: number },
     /** Also given the inflated bytes (an object stream's, to learn which streams are page contents). */
     private readonly syntax: PdfSyntax | null = null,
@@ -301,6 +301,9 @@ class InflatedStream {
       this.names.scan(scanned);
       if (this.syntax !== null) for (let at = 0; at < scanned.length; ) at = this.syntax.feed(scanned, at, scanned.length).stop;
       if (output.length > room) {
+        // What lies past a limit is unseen: an object stream padded to it, or streams after a file's
+        // worth of decompression bombs, could hold anything, so the reviewer is told.
+        this.found.add('not_fully_inspected');
         this.incomplete = true;
         inflate.destroy();
       }

@@ -6,6 +6,7 @@ import {
   exemptionReasonSchema,
   instantSchema,
   jurisdictionCodeSchema,
+  pdfActiveContentKinds,
   requestStatuses,
 } from '@exemptions/shared';
 import { z } from 'zod';
@@ -28,7 +29,7 @@ export const submissionViewSchema = z.object({
     size: z.int().positive(),
     sha256: z.string(),
   }),
-  activeContent: z.array(z.enum(['javascript', 'launch_action', 'embedded_file'])),
+  activeContent: z.array(z.enum(pdfActiveContentKinds)),
   submittedAt: instantSchema,
 });
 
