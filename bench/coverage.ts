@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { measureCoverage } from './coverageBench.js';
 import { buildReport, formatReport } from './coverageReport.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { describeServer, readCommandLine } from './lib/cli.js';
 import { describeMachine } from './lib/environment.js';
 import { keepResults } from './lib/results.js';
 import { seedCertificates } from './searchData.js';
@@ -69,17 +70,7 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   return parsed.data;
 }
 
-let options: z.infer<typeof optionsSchema>;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help === true) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const options = readCommandLine(parseOptions, USAGE);
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 let database: BenchDatabase | null = null;
@@ -94,7 +85,7 @@ try {
   database = await openBenchDatabase('coverage');
   const { server } = database;
   log(
-    `database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''}` : `MongoDB ${server.version}`} (${server.provisioned}${server.handler === null ? '' : `, ${server.handler} handler`})`,
+    `database: ${describeServer(server)}`,
   );
   const today = new Date().toISOString().slice(0, 10);
   log(`seeding ${options.certificates.toLocaleString('en-US')} certificates in ${options.accounts.toLocaleString('en-US')} accounts…`);

@@ -21,6 +21,7 @@ import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { repoRoot } from '../worker/src/paths.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { describeServer, readCommandLine } from './lib/cli.js';
 import { keepResults } from './lib/results.js';
 import { REPROCESS_BATCH } from '../worker/src/jobs/reprocessRun.js';
 import { isInvoiceRead, measureSize, seedLedger, type SizeResult } from './reprocessBench.js';
@@ -113,17 +114,7 @@ function parseOptions(argv: string[]): Options {
   return parsed.data;
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help === true) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const options = readCommandLine(parseOptions, USAGE);
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -140,7 +131,7 @@ async function runChild(opts: Options): Promise<void> {
     database = await openBenchDatabase('reprocess');
     const { server } = database;
     log(
-      `[${transactions.toLocaleString('en-US')}] database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''}` : `MongoDB ${server.version}`} (${server.provisioned}${server.handler === null ? '' : `, ${server.handler} handler`}); pid ${process.pid}`,
+      `[${transactions.toLocaleString('en-US')}] database: ${describeServer(server)}; pid ${process.pid}`,
     );
     const result = await measureSize(
       database,

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { describeServer, readCommandLine } from './lib/cli.js';
 import { describeMachine } from './lib/environment.js';
 import { keepResults } from './lib/results.js';
 import { measureUploads, serveUploads } from './uploadBench.js';
@@ -86,17 +87,7 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   return parsed.data;
 }
 
-let options: z.infer<typeof optionsSchema>;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help === true) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const options = readCommandLine(parseOptions, USAGE);
 
 if (options.serve) {
   await serveUploads({ uri: options.uri ?? '', db: options.db ?? '', customers: options.customers ?? 1, file: options.file ?? '', logLevel: options['log-level'] });
@@ -115,7 +106,7 @@ if (options.serve) {
     database = await openBenchDatabase('upload');
     const { server } = database;
     log(
-      `database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''}` : `MongoDB ${server.version}`} (${server.provisioned}${server.handler === null ? '' : `, ${server.handler} handler`})`,
+      `database: ${describeServer(server)}`,
     );
     if (options.profile !== undefined) await mkdir(options.profile, { recursive: true });
     const ranAt = new Date().toISOString();

@@ -19,6 +19,7 @@ import { createLogger } from '../worker/src/logger.js';
 import { repoRoot } from '../worker/src/paths.js';
 import { installProcessErrorHandlers } from '../worker/src/processErrors.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { describeServer, readCommandLine } from './lib/cli.js';
 import { describeMachine } from './lib/environment.js';
 import { keepResults } from './lib/results.js';
 import { measureAcknowledgement, measureBacklog, measureLedger, startWebProcess, type WebhookSettings, type WebProcess } from './webhooksBench.js';
@@ -98,17 +99,7 @@ function packageVersion(name: string): string {
   }
 }
 
-let options: z.infer<typeof optionsSchema>;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help === true) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const options = readCommandLine(parseOptions, USAGE);
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 let database: BenchDatabase | null = null;
@@ -141,7 +132,7 @@ try {
   database = await openBenchDatabase('webhooks');
   const { server } = database;
   log(
-    `database: ${server.product === 'ferretdb' ? `FerretDB ${server.ferretdbVersion ?? ''}` : `MongoDB ${server.version}`} (${server.provisioned}${server.handler === null ? '' : `, ${server.handler} handler`})`,
+    `database: ${describeServer(server)}`,
   );
   const data = buildWebhookData({ events: options.events, warmup: options.warmup, accounts: options.accounts, run: randomBytes(3).toString('hex') });
   web = await startWebProcess(database, settings);
