@@ -32,13 +32,13 @@ import {
   inParallel,
   messageIdOf,
   recordFaultFigures,
-  seededRandom,
   shuffle,
   sleep,
   TEXAS_RATE,
   waitFor,
   type Delivery,
 } from '../support/faults.js';
+import { seededRandom } from '../../bench/lib/stats.js';
 import { TestSmtpServer } from '../support/smtp.js';
 import { stripeEvent, type EventFixture } from '../support/stripeEvents.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/workerProcess.js';

@@ -1,7 +1,7 @@
 /**
- * What the fault tests (test/faults, `npm run test:faults`) share: their figures, a seeded random
- * source, Stripe's way of delivering webhooks (retrying until a 2xx), and the Message-ID the
- * worker gives an email, by which the SMTP side tells one email key from another.
+ * What the fault tests (test/faults, `npm run test:faults`) share: their figures and seed, Stripe's
+ * way of delivering webhooks (retrying until a 2xx), and the Message-ID the worker gives an email,
+ * by which the SMTP side tells one email key from another.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,18 +24,6 @@ export async function recordFaultFigures(name: string, figures: Record<string, u
     return [];
   });
   process.stdout.write(`[faults] ${name}: ${parts.join(' ')}\n`);
-}
-
-/** A seeded generator (mulberry32), so a failing run can be replayed with FAULTS_SEED. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seed of this run: FAULTS_SEED when set, else the clock (printed with the figures either way). */
