@@ -32,7 +32,7 @@ describe('configuration', () => {
   });
 
   it('reads the job processing limits, with defaults that keep one poll from locking a whole backlog', () => {
-    expect(loadConfig({})).toMatchObject({ JOB_POLL_INTERVAL_MS: 1000, JOB_LOCK_LIMIT: 200, JOB_LOCK_LIMIT_PER_NAME: 100, JOB_MAX_CONCURRENCY: 10 });
+    expect(loadConfig({})).toMatchObject({ JOB_POLL_INTERVAL_MS: 1000, JOB_LOCK_LIMIT: 500, JOB_LOCK_LIMIT_PER_NAME: 250, JOB_MAX_CONCURRENCY: 60 });
     expect(loadConfig({ JOB_LOCK_LIMIT: '50', JOB_LOCK_LIMIT_PER_NAME: '25', JOB_MAX_CONCURRENCY: '40' })).toMatchObject({ JOB_LOCK_LIMIT: 50, JOB_LOCK_LIMIT_PER_NAME: 25, JOB_MAX_CONCURRENCY: 40 });
     expect(() => loadConfig({ JOB_LOCK_LIMIT: '0', JOB_MAX_CONCURRENCY: 'many' })).toThrow(/JOB_LOCK_LIMIT: expected a positive number.*JOB_MAX_CONCURRENCY: expected a number/);
   });

@@ -1,6 +1,6 @@
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { MongoClient } from 'mongodb';
-import { CANDIDATE_BATCH, CANDIDATE_PAGE, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
+import { MongoClient, ObjectId } from 'mongodb';
+import { CANDIDATE_BATCH, CANDIDATE_PAGE, LOCK_AHEAD, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -34,7 +34,16 @@ describe('how the worker has Agenda lock jobs', () => {
     expect(await lockQuery('slow-fill')).toBeUndefined();
   });
 
-  it('locks a backlog in due order, each job once, reading the backlog once per batch of candidates', async () => {
+  /** What a command of the locking is: a candidate read (fast or full), a lock write, the read-back of what it locked. */
+  const kindOf = (commandName: string, command: Record<string, unknown>): string | null => {
+    const filter = (command.filter ?? {}) as Record<string, unknown>;
+    if (commandName === 'find') return 'lockToken' in filter ? 'read back' : 'lockedAt' in filter ? 'full' : 'fast';
+    if (commandName === 'update') return 'lock many';
+    if (commandName === 'findAndModify') return '_id' in ((command.query ?? {}) as Record<string, unknown>) ? 'lock by id' : 'lock by scan';
+    return null;
+  };
+
+  it('locks a backlog in due order, each job once, reading the backlog once per batch of candidates and locking a few at a time', async () => {
     const client = await MongoClient.connect(database.uri, { monitorCommands: true });
     const db = client.db(database.name);
     const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: 'jobs_backlog' }), db.collection('jobs_backlog'), createLogger('silent'));
@@ -45,11 +54,10 @@ describe('how the worker has Agenda lock jobs', () => {
     for (let i = 0; i < backlog; i += 1) await jobs.saveJob({ ...due('backlog'), nextRunAt: new Date(start + (i * 7919) % backlog) }, undefined);
     // A job whose lock expired (its worker crashed) is found too, after the unlocked ones.
     const crashed = await jobs.saveJob({ ...due('backlog'), nextRunAt: new Date(start + backlog + 1), lockedAt: new Date(start - 3_600_000) }, undefined);
-    const finds: string[] = [];
+    const commands: string[] = [];
     client.on('commandStarted', (event) => {
-      const query = (event.command as { query?: Record<string, unknown> }).query ?? {};
-      if (event.commandName === 'find') finds.push('find');
-      if (event.commandName === 'findAndModify') finds.push('_id' in query ? 'lock by id' : 'lock by scan');
+      const kind = kindOf(event.commandName, event.command as Record<string, unknown>);
+      if (kind !== null) commands.push(kind);
     });
 
     const locked: Array<{ id: string; at: number }> = [];
@@ -64,9 +72,14 @@ describe('how the worker has Agenda lock jobs', () => {
     expect(locked.at(-1)?.id).toBe(String(crashed._id));
     // Three candidate reads for the backlog, then one more and Agenda's own query each time the
     // candidates ran out (for the crashed job, and for the final "nothing left").
-    expect(finds.filter((name) => name === 'find').length).toBeLessThanOrEqual(Math.ceil(backlog / CANDIDATE_BATCH) + 2);
-    expect(finds.filter((name) => name === 'lock by id')).toHaveLength(backlog);
-    expect(finds.filter((name) => name === 'lock by scan').length).toBeLessThanOrEqual(2);
+    const count = (kind: string): number => commands.filter((command) => command === kind).length;
+    expect(count('fast') + count('full')).toBeLessThanOrEqual(Math.ceil(backlog / CANDIDATE_BATCH) + 2);
+    // A lock write and its read-back per LOCK_AHEAD jobs (per candidate batch, the last one short).
+    const lockWrites = Math.ceil(backlog / LOCK_AHEAD) + Math.ceil(backlog / CANDIDATE_BATCH);
+    expect(count('lock many')).toBeLessThanOrEqual(lockWrites);
+    expect(count('read back')).toBe(count('lock many'));
+    expect(count('lock by id')).toBe(0);
+    expect(count('lock by scan')).toBeLessThanOrEqual(2);
     await client.close();
   });
 
@@ -89,8 +102,8 @@ describe('how the worker has Agenda lock jobs', () => {
     const { insertedId } = await collection.insertOne({ ...due('behind'), nextRunAt: new Date(now - 5_000) });
     const candidateReads: string[] = [];
     client.on('commandStarted', (event) => {
-      const filter = (event.command as { filter?: Record<string, unknown> }).filter ?? {};
-      if (event.commandName === 'find') candidateReads.push('lockedAt' in filter ? 'full' : 'fast');
+      const kind = kindOf(event.commandName, event.command as Record<string, unknown>);
+      if (kind === 'fast' || kind === 'full') candidateReads.push(kind);
     });
 
     const job = await backend.repository.getNextJobToRun('behind', new Date(), new Date(now - 60_000), undefined, undefined);
@@ -114,8 +127,8 @@ describe('how the worker has Agenda lock jobs', () => {
     const { insertedId: oldest } = await collection.insertOne({ ...due('fair'), nextRunAt: new Date(created - 3_600_000) });
     const candidateReads: string[] = [];
     client.on('commandStarted', (event) => {
-      const filter = (event.command as { filter?: Record<string, unknown> }).filter ?? {};
-      if (event.commandName === 'find') candidateReads.push('lockedAt' in filter ? 'full' : 'fast');
+      const kind = kindOf(event.commandName, event.command as Record<string, unknown>);
+      if (kind === 'fast' || kind === 'full') candidateReads.push(kind);
     });
     const lockQuery = () => backend.repository.getNextJobToRun('fair', new Date(), new Date(Date.now() - 60_000), undefined, undefined);
 
@@ -137,6 +150,30 @@ describe('how the worker has Agenda lock jobs', () => {
       expect(String(next?._id)).toBe(oldest.toHexString());
     } else expect([...first, String(next?._id)]).toContain(oldest.toHexString());
     await client.close();
+  });
+
+  it("hands Agenda a job locked ahead as Agenda's own lock returns it, and releases the ones not handed out when the scheduler stops", async () => {
+    const collection = database.db.collection('jobs_ahead');
+    const plain = new MongoBackend({ mongo: database.db, collection: 'jobs_ahead' });
+    const backend = withSafeLocking(plain, collection, createLogger('silent'));
+    await backend.connect();
+    await plain.connect();
+    for (let i = 0; i < 3; i += 1) await backend.repository.saveJob({ ...due('ahead'), data: { eventId: `evt_${i}` } }, undefined);
+
+    const mine = await backend.repository.getNextJobToRun('ahead', new Date(), new Date(Date.now() - 60_000), undefined, { lastModifiedBy: 'worker-a' });
+    expect(mine).toBeDefined();
+    // All three were locked by one write; one was handed out.
+    expect(await collection.countDocuments({ name: 'ahead', lockedAt: { $ne: null } })).toBe(3);
+    await backend.releaseLockedAhead();
+    expect(await collection.countDocuments({ name: 'ahead', lockedAt: { $ne: null } })).toBe(1);
+
+    // The same job locked by Agenda's own `lockJob` comes back the same, but for the lock time.
+    await plain.repository.unlockJobs([String(mine?._id)]);
+    const unlocked = await collection.findOne({ _id: new ObjectId(String(mine?._id)) });
+    const theirs = await plain.repository.lockJob({ ...mine, _id: mine?._id, name: 'ahead', nextRunAt: unlocked?.nextRunAt as Date } as Parameters<typeof plain.repository.lockJob>[0], { lastModifiedBy: 'worker-a' });
+    expect({ ...mine, lockedAt: null }).toEqual({ ...theirs, lockedAt: null });
+    expect(theirs?.lockedAt).toBeInstanceOf(Date);
+    expect(mine?.lockedAt).toBeInstanceOf(Date);
   });
 
   it('never rejects when releasing a lock fails (Agenda does not await it): the lock expires instead', async () => {

@@ -51,11 +51,11 @@ const envSchema = z.object({
    * locks due jobs one query at a time until a limit is reached; without one, a poll locks the
    * whole backlog before anything runs (see bench/README.md, "Webhooks in detail").
    */
-  JOB_LOCK_LIMIT: count.default(200),
+  JOB_LOCK_LIMIT: count.default(500),
   /** The same limit per job name, so a flood of one kind (Stripe events) leaves room for the others. */
-  JOB_LOCK_LIMIT_PER_NAME: count.default(100),
+  JOB_LOCK_LIMIT_PER_NAME: count.default(250),
   /** Jobs one process runs at once, across all job names (each job also has its own concurrency). */
-  JOB_MAX_CONCURRENCY: count.default(10),
+  JOB_MAX_CONCURRENCY: count.default(60),
   /** How long a job's lock lasts without renewal: a crashed worker's job runs again after this. */
   JOB_LOCK_LIFETIME_MS: milliseconds.default(10 * 60_000),
   STRIPE_APP_SECRETS: secretList('absec', 'app signing secrets'),

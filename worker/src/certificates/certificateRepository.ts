@@ -265,6 +265,17 @@ export class CertificateRepository {
     return documents.map(fromDocument);
   }
 
+  /** `ofCustomer` for several customers in one `$in` read, keyed by customer (none: `[]`). */
+  async ofCustomers(tenant: Tenant, customerIds: readonly string[]): Promise<Map<string, StoredCertificate[]>> {
+    const byCustomer = new Map<string, StoredCertificate[]>(customerIds.map((customerId) => [customerId, []]));
+    const documents = await this.certificates
+      .find({ ...tenantFilter(tenant), customerId: { $in: [...byCustomer.keys()] } })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray();
+    for (const document of documents) byCustomer.get(document.customerId)?.push(fromDocument(document));
+    return byCustomer;
+  }
+
   /**
    * What a coverage decision needs of each of the customer's certificates, in no particular
    * order (the decision does not depend on it): a projection, so the database sends, and we

@@ -1,5 +1,5 @@
-import type { AgendaBackend, JobRepository } from 'agenda';
-import type { Collection, Document, ObjectId } from 'mongodb';
+import type { AgendaBackend, JobParameters, JobRepository } from 'agenda';
+import { ObjectId, type Collection, type Document } from 'mongodb';
 import { isTransientDatabaseError } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 
@@ -116,21 +116,88 @@ async function findCandidates(jobs: Collection<Document>, jobName: string, nextS
 }
 
 /**
+ * How many due candidates one write locks. Agenda asks for one job at a time, and one
+ * `findOneAndUpdate` each made the locking itself the limit of a drain (about 200 jobs/s here,
+ * one after the other, docs/performance.md); the jobs locked together are handed out one per ask.
+ */
+export const LOCK_AHEAD = 25;
+
+/** The job as Agenda's repository returns a locked one (`computeJobObj` in @agendajs/mongo-backend 4.0.3). */
+export function jobParameters(document: Document): JobParameters {
+  const optional = (field: string): unknown => document[field] ?? undefined;
+  return {
+    _id: (document._id as ObjectId).toHexString(),
+    name: document.name as string,
+    priority: document.priority as number,
+    nextRunAt: document.nextRunAt as Date | null,
+    type: document.type as JobParameters['type'],
+    data: document.data,
+    ...Object.fromEntries(JOB_OPTIONAL_FIELDS.map((field) => [field, optional(field)])),
+  } as JobParameters;
+}
+
+const JOB_OPTIONAL_FIELDS = [
+  'lockedAt',
+  'lastFinishedAt',
+  'failedAt',
+  'failCount',
+  'failReason',
+  'repeatTimezone',
+  'lastRunAt',
+  'repeatInterval',
+  'repeatAt',
+  'disabled',
+  'progress',
+  'unique',
+  'uniqueOpts',
+  'lastModifiedBy',
+  'fork',
+  'debounceStartedAt',
+  'startDate',
+  'endDate',
+  'skipDays',
+] as const;
+
+/**
+ * Locks those of `candidates` that are still due and unlocked with one `updateMany`, and reads
+ * back which this call locked: each write carries a fresh token, so where two processes' writes
+ * overlap (FerretDB does not make them atomic) the job is theirs whose token it holds.
+ */
+async function lockCandidates(jobs: Collection<Document>, jobName: string, candidates: readonly Candidate[], nextScanAt: Date, lastModifiedBy: string | undefined): Promise<JobParameters[]> {
+  const ids = candidates.map((candidate) => candidate._id);
+  const token = new ObjectId();
+  await jobs.updateMany(
+    { _id: { $in: ids }, name: jobName, lockedAt: null, nextRunAt: { $lte: nextScanAt }, disabled: { $ne: true } },
+    { $set: { lockedAt: new Date(), lastModifiedBy: lastModifiedBy ?? null, lockToken: token } },
+  );
+  const locked = new Map((await jobs.find({ _id: { $in: ids }, lockToken: token }).toArray()).map((document) => [String(document._id), document]));
+  return ids.flatMap((id) => {
+    const document = locked.get(String(id));
+    return document === undefined ? [] : [jobParameters(document)];
+  });
+}
+
+/** Jobs locked ahead and not handed to Agenda yet, by name; released when the scheduler stops. */
+export type LockedAhead = Map<string, JobParameters[]>;
+
+/**
  * Agenda locks each job with one `findOneAndUpdate` over every job of its name (an `$or` of
  * unlocked-and-due or lock-expired, sorted by due time). FerretDB evaluates that in Go over every
  * such job, so with a backlog of n jobs each lock reads n documents and draining it costs n².
  * Here one read finds the next CANDIDATE_BATCH due, unlocked jobs' ids (`findCandidates`), and
- * each is then locked by `_id` with Agenda's own `lockJob` (unlocked, same due time; an index
- * lookup). A candidate that was run, rescheduled or locked meanwhile fails `lockJob` and is
- * skipped. When no candidate is left, Agenda's own query runs as before: it also finds jobs whose
- * lock expired (a crashed worker's), which candidates never are.
+ * they are locked LOCK_AHEAD at a time by `_id` (`lockCandidates`), in due order. A candidate that
+ * was run, rescheduled or locked meanwhile is not locked and is skipped. When no candidate is
+ * left, Agenda's own query runs as before: it also finds jobs whose lock expired (a crashed
+ * worker's), which candidates never are.
  */
-function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: Collection<Document>, fullQueryEveryMs: number): GetNextJobToRun {
+function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: Collection<Document>, fullQueryEveryMs: number, lockedAhead: LockedAhead): GetNextJobToRun {
   const candidates = new Map<string, Candidate[]>();
   // When each name's next full query is due; the first comes a period after start-up, so a worker
   // starting on a backlog begins with the fast read.
   const nextFullQueryAt = new Map<string, number>();
   return async (jobName, nextScanAt, lockDeadline, now, options) => {
+    const ready = lockedAhead.get(jobName)?.shift();
+    if (ready !== undefined) return ready;
     let queue = candidates.get(jobName) ?? [];
     if (queue.length === 0) {
       const started = Date.now();
@@ -141,14 +208,15 @@ function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: 
       queue = found.candidates;
       candidates.set(jobName, queue);
     }
-    for (let candidate = queue.shift(); candidate !== undefined; candidate = queue.shift()) {
-      if (candidate.nextRunAt > nextScanAt) {
-        queue.unshift(candidate);
-        break;
+    for (;;) {
+      const dueCount = queue.findIndex((candidate) => candidate.nextRunAt > nextScanAt);
+      const due = queue.splice(0, Math.min(LOCK_AHEAD, dueCount === -1 ? queue.length : dueCount));
+      if (due.length === 0) break;
+      const [first, ...rest] = await lockCandidates(jobs, jobName, due, nextScanAt, options?.lastModifiedBy);
+      if (first !== undefined) {
+        lockedAhead.set(jobName, rest);
+        return first;
       }
-      const job = { _id: candidate._id.toHexString(), name: jobName, nextRunAt: candidate.nextRunAt, priority: 0, type: 'normal' as const, data: undefined };
-      const locked = await target.lockJob(job as Parameters<JobRepository['lockJob']>[0], options);
-      if (locked !== undefined) return locked;
     }
     return next.call(target, jobName, nextScanAt, lockDeadline, now, options);
   };
@@ -190,6 +258,13 @@ export function skipFinalSave(jobId: string): void {
   removedJobs.add(jobId);
 }
 
+/** Names of the jobs whose state is not saved as a run starts (`JobDefinition.saveStateAtStart`). */
+const startSaveSkipped = new Set<string>();
+
+export function skipStartSave(jobName: string): void {
+  startSaveSkipped.add(jobName);
+}
+
 /**
  * Agenda saves a job's state as it starts it and again when it ends (the outcome, the retry it
  * schedules, the lock cleared). If the database is unreachable at either moment, Agenda drops
@@ -202,6 +277,9 @@ export function skipFinalSave(jobId: string): void {
 function saveStateThroughOutages(save: SaveJobState, target: JobRepository, logger: Logger): SaveJobState {
   return async (job, options) => {
     if (job._id != null && removedJobs.delete(String(job._id))) return;
+    // Agenda 6.2.6 saves with the lock held only at a run's start (and in `touch`, which these
+    // jobs do not call); the save at its end clears the lock first.
+    if (job.lockedAt != null && startSaveSkipped.has(job.name)) return;
     const giveUpAt = Date.now() + SAVE_STATE_PATIENCE_MS;
     for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
       try {
@@ -225,9 +303,10 @@ export function withSafeLocking(
   jobs: Collection<Document>,
   logger: Logger,
   { fullCandidateQueryEveryMs = FULL_CANDIDATE_QUERY_EVERY_MS }: { fullCandidateQueryEveryMs?: number } = {},
-): AgendaBackend {
+): SafeLockingBackend {
   const repository = backend.repository;
-  const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs, fullCandidateQueryEveryMs), repository);
+  const lockedAhead: LockedAhead = new Map();
+  const getNextJobToRun = oneLockQueryPerName(lockFromCandidates(repository.getNextJobToRun, repository, jobs, fullCandidateQueryEveryMs, lockedAhead), repository);
   const unlockJob = unlockWithoutRejecting(repository.unlockJob, repository, logger);
   const saveJobState = saveStateThroughOutages(repository.saveJobState, repository, logger);
   const wrapped = new Proxy(repository, {
@@ -248,5 +327,19 @@ export function withSafeLocking(
     ownsConnection: backend.ownsConnection,
     connect: () => backend.connect(),
     disconnect: () => backend.disconnect(),
+    async releaseLockedAhead() {
+      const ids = [...lockedAhead.values()].flat().map((job) => String(job._id));
+      lockedAhead.clear();
+      if (ids.length > 0) await repository.unlockJobs(ids);
+    },
   };
+}
+
+/** The backend `withSafeLocking` builds. */
+export interface SafeLockingBackend extends AgendaBackend {
+  /**
+   * Unlocks the jobs locked ahead and not handed to Agenda yet, which Agenda's `stop` does not
+   * know of: otherwise they would wait out their lock lifetime after a restart.
+   */
+  releaseLockedAhead(): Promise<void>;
 }

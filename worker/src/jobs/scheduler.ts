@@ -4,7 +4,28 @@ import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { skipFinalSave, withSafeLocking } from './lockingBackend.js';
+import { GroupCommit } from '../db/groupCommit.js';
+import { skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend } from './lockingBackend.js';
+
+/** Agenda, whose `stop` also releases the jobs its backend locked ahead (see `withSafeLocking`). */
+class Scheduler extends Agenda {
+  constructor(
+    private readonly safeBackend: SafeLockingBackend,
+    private readonly logger: Logger,
+    config: ConstructorParameters<typeof Agenda>[0],
+  ) {
+    super(config);
+  }
+
+  override async stop(closeConnection?: boolean): Promise<void> {
+    await super.stop(closeConnection);
+    // After Agenda's stop, so no fill locks more meanwhile. The worker's connection is its own
+    // (Agenda is given the `Db`), so it is still open.
+    await this.safeBackend.releaseLockedAhead().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not release jobs locked ahead; their locks expire after the lock lifetime');
+    });
+  }
+}
 
 /**
  * One job: its name, the schema of its data, its handler and its options in one place.
@@ -27,6 +48,13 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   lockLifetimeMs?: number;
   /** Retry policy for failures; exponential from 1 s, five retries, unless given. */
   backoff?: BackoffStrategy;
+  /**
+   * Whether Agenda saves the job's state as it starts it (its start time, and no next run for a
+   * one-off job). A one-off job that is deleted when it succeeds can go without: if its process
+   * dies, the lock taken before the run expires and the job runs again either way, and a failure
+   * is saved when the run ends. Spares a write per run where that matters (Stripe events).
+   */
+  saveStateAtStart?: boolean;
   /** Called once the job has failed for good (retries exhausted, or invalid data), to record it where people look. */
   onGiveUp?: (data: unknown, error: Error) => Promise<void>;
 }
@@ -67,8 +95,9 @@ export interface SchedulerOptions {
  * that itself enqueues through this scheduler.
  */
 export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLimitPerName, maxConcurrency }: SchedulerOptions): Agenda {
-  const agenda = new Agenda({
-    backend: withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), db.collection(JOBS_COLLECTION), logger),
+  const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), db.collection(JOBS_COLLECTION), logger);
+  const agenda = new Scheduler(backend, logger, {
+    backend,
     // A number, not a human interval: agenda 6 reads '200 milliseconds' as 200 seconds.
     processEvery: pollIntervalMs,
     // Each poll locks at most this many, so a backlog is taken in bites and work starts at once.
@@ -89,11 +118,11 @@ export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLim
  * job running and waits out its whole timeout. Agenda's own final save of the job would then
  * match nothing ("the job was removed during execution"), so it is skipped (`skipFinalSave`).
  */
-async function forgetSucceededJob(job: Job, log: Logger): Promise<void> {
-  if (job.attrs.type === 'single' || job.attrs.nextRunAt != null) return;
+async function forgetSucceededJob(job: Job, removals: GroupCommit<string, true>, log: Logger): Promise<void> {
+  if (job.attrs.type === 'single' || job.attrs.nextRunAt != null || job.attrs._id == null) return;
   try {
-    await job.remove();
-    if (job.attrs._id != null) skipFinalSave(String(job.attrs._id));
+    await removals.submit(String(job.attrs._id));
+    skipFinalSave(String(job.attrs._id));
   } catch (error) {
     // The job did its work; failing it now would only run it again. It is removed at the next start.
     log.warn({ err: error }, 'could not remove a finished job');
@@ -108,8 +137,18 @@ function jobLogger(logger: Logger, definition: JobDefinition, job: Job): Logger 
   return logger.child(bindings);
 }
 
+/** Finished jobs deleted together (one `deleteMany`) when several finish at once. */
+function jobRemovals(agenda: Agenda): GroupCommit<string, true> {
+  return new GroupCommit(async (ids) => {
+    await agenda.cancel({ ids: [...ids] });
+    return ids.map(() => true as const);
+  }, { maxBatch: 100, maxInFlight: 1 });
+}
+
 export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000, metrics?: Metrics): void {
+  const removals = jobRemovals(agenda);
   for (const definition of jobs) {
+    if (definition.saveStateAtStart === false) skipStartSave(definition.name);
     agenda.define(
       definition.name,
       async (job: Job) => {
@@ -129,7 +168,7 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
           throw error;
         }
         metrics?.recordJob(definition.name, 'succeeded', seconds());
-        await forgetSucceededJob(job, log);
+        await forgetSucceededJob(job, removals, log);
       },
       {
         concurrency: definition.concurrency ?? 5,

@@ -9,7 +9,7 @@ import {
 } from '@exemptions/shared';
 import type { AccountSettings } from '../accounts/accountSettings.js';
 import type { ServiceContext } from '../context.js';
-import { withKeyLock } from '../db/keyLock.js';
+import { withKeyLock, withKeyLocks } from '../db/keyLock.js';
 import { ledgerContextFor } from './ledgerContextFor.js';
 import type { Tenant } from '../tenancy.js';
 import { creditNoteFacts, invoiceFacts, stripeCreditNoteSchema, stripeInvoiceSchema, type StripeInvoice } from './stripeFacts.js';
@@ -120,4 +120,53 @@ export async function applyLedgerEvent(
       }
     }
   });
+}
+
+/** An `invoice.finalized` event of a batch: its id (the entries' cause) and the invoice Stripe sent. */
+export interface FinalizedInvoiceEvent {
+  readonly eventId: string;
+  readonly object: unknown;
+}
+
+/**
+ * `applyLedgerEvent` for several `invoice.finalized` events of one account, in a constant number
+ * of round trips: the invoices' locks taken together (`withKeyLocks`), one read each of the filed
+ * periods, the customers' certificates and the invoices' entries, one `insertMany` of the new
+ * entries. Each invoice gets the entries `applyLedgerEvent` would book, under its own lock, so the
+ * two may run side by side. An invoice finalized twice (two events) is booked once, by the first.
+ *
+ * Answers the events it did not book because their invoice could not be (not parsed, not
+ * finalized, …), for the caller to apply one by one, which tells why. If it throws, some or none
+ * of the others were booked: applying them one by one then finds what was.
+ */
+export async function bookFinalizedInvoices(context: ServiceContext, tenant: Tenant, events: readonly FinalizedInvoiceEvent[], settings?: AccountSettings): Promise<FinalizedInvoiceEvent[]> {
+  const unbooked: FinalizedInvoiceEvent[] = [];
+  const invoices = new Map<string, { invoice: StripeInvoice; event: FinalizedInvoiceEvent }>();
+  for (const event of events) {
+    const parsed = stripeInvoiceSchema.safeParse(event.object);
+    if (!parsed.success) unbooked.push(event);
+    else if (!invoices.has(parsed.data.id)) invoices.set(parsed.data.id, { invoice: parsed.data, event });
+  }
+  const invoiceIds = [...invoices.keys()];
+  if (invoiceIds.length === 0) return unbooked;
+  // Read while the locks are being taken, as `applyLedgerEvent` does, and for the same reason.
+  const ledgerRead = early(ledgerContextFor(context, tenant, settings));
+  const customerIds = [...new Set([...invoices.values()].map(({ invoice }) => invoice.customer))];
+  const certificatesRead = early(context.certificates.ofCustomers(tenant, customerIds));
+  await withKeyLocks(context.db, invoiceIds.map((invoiceId) => ledgerLockKey(tenant, invoiceId)), LEDGER_LOCK_TTL_MS, async () => {
+    const [ledger, certificates, existing] = await Promise.all([ledgerRead, certificatesRead, context.ledger.findByInvoices(tenant, invoiceIds)]);
+    const entries: LedgerEntry[] = [];
+    for (const { invoice, event } of invoices.values()) {
+      if ((existing.get(invoice.id) ?? []).length > 0) continue;
+      try {
+        const facts = await invoiceFacts(invoice, tenant, context.taxRates);
+        const ofCustomer = (certificates.get(invoice.customer) ?? []).map((stored) => stored.certificate);
+        entries.push(...entriesForInvoice({ invoice: facts, certificates: ofCustomer, eventId: event.eventId }, ledger));
+      } catch {
+        unbooked.push(event);
+      }
+    }
+    await context.ledger.appendMany(tenant, entries, context.clock.now());
+  });
+  return unbooked;
 }

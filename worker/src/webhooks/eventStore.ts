@@ -90,7 +90,16 @@ export class StripeEventStore {
     if (batch.length > 0) yield batch;
   }
 
-  async markProcessed(eventId: string, outcome: EventOutcome, at: Date): Promise<void> {
-    await this.events.updateOne({ _id: eventId }, { $set: { processedAt: at, outcome } });
+  /** The stored events among `eventIds`, by id: one `$in` read for a batch (see `StripeEventBatches`). */
+  async findMany(eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
+    const found = await this.events.find({ _id: { $in: [...new Set(eventIds)] } }).toArray();
+    return new Map(found.map((event) => [event._id, event]));
+  }
+
+  /** Records each event's outcome: one `updateMany` per outcome for a batch. */
+  async markProcessed(outcomes: ReadonlyMap<string, EventOutcome>, at: Date): Promise<void> {
+    const byOutcome = new Map<EventOutcome, string[]>();
+    for (const [eventId, outcome] of outcomes) byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), eventId]);
+    await Promise.all([...byOutcome].map(([outcome, eventIds]) => this.events.updateMany({ _id: { $in: eventIds } }, { $set: { processedAt: at, outcome } })));
   }
 }
