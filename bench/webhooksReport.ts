@@ -100,7 +100,7 @@ export function formatReport(report: WebhookReport): string {
       `into ${ledger.entries.toLocaleString('en-US')} ledger entries in ${(ledger.drainMs / 1000).toFixed(1)} s ` +
       `by one \`jobs\` process (job concurrency ${ledger.jobConcurrency}, JOB_POLL_INTERVAL_MS=${ledger.pollIntervalMs}), timed from starting the service to the last event processed. ` +
       `The service was up after ${ms(ledger.startupMs)} ms; ` +
-      `${ledger.firstJobMs === null ? 'no job began' : `the first job began after ${(ledger.firstJobMs / 1000).toFixed(1)} s (Agenda locks every due job, one query each, before it runs any)`}. ` +
+      `${ledger.firstJobMs === null ? 'no job began' : `the first job began after ${(ledger.firstJobMs / 1000).toFixed(1)} s (Agenda locks due jobs, up to its lock limit, before it runs any)`}. ` +
       `${ledger.handlerMs === null ? '' : `Per event, the handler took p50 ${ms(ledger.handlerMs.p50)} ms, p95 ${ms(ledger.handlerMs.p95)} ms, p99 ${ms(ledger.handlerMs.p99)} ms. `}` +
       `${ledger.extraRuns} events ran more than once, ${ledger.failedRuns} runs failed (and were retried). The raw baseline ran half before and half after the drain.`,
     ...(backlog === null
