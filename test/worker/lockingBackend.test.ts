@@ -37,7 +37,7 @@ describe('how the worker has Agenda lock jobs', () => {
   /** What a command of the locking is: a candidate read (fast or full), a lock write, the read-back of what it locked. */
   const kindOf = (commandName: string, command: Record<string, unknown>): string | null => {
     const filter = (command.filter ?? {}) as Record<string, unknown>;
-    if (commandName === 'find') return 'lockToken' in filter ? 'read back' : 'lockedAt' in filter ? 'full' : 'fast';
+    if (commandName === 'find') return '_id' in filter ? 'read back' : 'lockedAt' in filter ? 'full' : 'fast';
     if (commandName === 'update') return 'lock many';
     if (commandName === 'findAndModify') return '_id' in ((command.query ?? {}) as Record<string, unknown>) ? 'lock by id' : 'lock by scan';
     return null;

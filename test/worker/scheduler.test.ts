@@ -48,6 +48,16 @@ describe('jobs', () => {
     expect((left[0]?.nextRunAt as Date).getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('has deleted every finished one-off job once it has stopped (deletes go in batches after the runs end)', async () => {
+    let runs = 0;
+    const job = defineJob({ name: 'many-quick', data: z.object({ n: z.number() }), handler: async () => void (runs += 1) });
+    service = await startTestService({ jobs: [job] });
+    for (let n = 0; n < 40; n += 1) await service.scheduler.now('many-quick', { n });
+    await eventually(async () => runs, (count) => count === 40);
+    await service.scheduler.stop();
+    expect(await service.db.collection('jobs').countDocuments({ name: 'many-quick' })).toBe(0);
+  });
+
   it('stops at once when the last job has just finished', async () => {
     const finished = deferred();
     const job = defineJob({

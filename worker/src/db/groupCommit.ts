@@ -23,6 +23,7 @@ export class GroupCommit<Item, Result> {
   private readonly waiting: Array<Pending<Item, Result>> = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly write: (items: readonly Item[]) => Promise<ReadonlyArray<Result | GroupCommitItemError>>,
@@ -34,6 +35,16 @@ export class GroupCommit<Item, Result> {
       this.waiting.push({ item, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Resolves once every item submitted so far has been written (or failed). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.waiting.length === 0 && this.inFlight === 0 && !this.scheduled;
   }
 
   private schedule(): void {
@@ -66,6 +77,7 @@ export class GroupCommit<Item, Result> {
       .finally(() => {
         this.inFlight -= 1;
         this.schedule();
+        if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     // Another write may start at once when more than one may be in flight.
     this.schedule();

@@ -7,20 +7,32 @@ import type { Metrics } from '../metrics/metrics.js';
 import { GroupCommit } from '../db/groupCommit.js';
 import { skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend } from './lockingBackend.js';
 
-/** Agenda, whose `stop` also releases the jobs its backend locked ahead (see `withSafeLocking`). */
-class Scheduler extends Agenda {
+/**
+ * Agenda, with what the worker adds around a run: finished one-off jobs deleted in batches
+ * (`forgetSucceededJob`), and a `stop` that lets those deletes finish and releases the jobs its
+ * backend locked ahead (see `withSafeLocking`).
+ */
+export class Scheduler extends Agenda {
+  /** Finished jobs deleted together (one `deleteMany`) when several finish at once. */
+  readonly finishedJobs: GroupCommit<string, true>;
+
   constructor(
     private readonly safeBackend: SafeLockingBackend,
     private readonly logger: Logger,
     config: ConstructorParameters<typeof Agenda>[0],
   ) {
     super(config);
+    this.finishedJobs = new GroupCommit(async (ids) => {
+      await this.cancel({ ids: [...ids] });
+      return ids.map(() => true as const);
+    }, { maxBatch: 100, maxInFlight: 1 });
   }
 
   override async stop(closeConnection?: boolean): Promise<void> {
     await super.stop(closeConnection);
     // After Agenda's stop, so no fill locks more meanwhile. The worker's connection is its own
     // (Agenda is given the `Db`), so it is still open.
+    await this.finishedJobs.whenIdle();
     await this.safeBackend.releaseLockedAhead().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not release jobs locked ahead; their locks expire after the lock lifetime');
     });
@@ -94,7 +106,7 @@ export interface SchedulerOptions {
  * streams. Jobs are defined afterwards (`defineJobs`), since their handlers need a context
  * that itself enqueues through this scheduler.
  */
-export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLimitPerName, maxConcurrency }: SchedulerOptions): Agenda {
+export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLimitPerName, maxConcurrency }: SchedulerOptions): Scheduler {
   const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }), db.collection(JOBS_COLLECTION), logger);
   const agenda = new Scheduler(backend, logger, {
     backend,
@@ -113,20 +125,22 @@ export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLim
  * Deletes a one-off job whose handler succeeded. It is of no further use (idempotency rests on
  * the events', ledger entries' and emails' own keys, never on a job document), and every lock
  * query reads past it, so `jobs` keeps only waiting, running, recurring and failed jobs (failed
- * ones stay for inspection). Done here rather than with Agenda's `removeOnComplete`, which
- * deletes after announcing completion, so a `drain()` that checks at that moment still sees the
- * job running and waits out its whole timeout. Agenda's own final save of the job would then
- * match nothing ("the job was removed during execution"), so it is skipped (`skipFinalSave`).
+ * ones stay for inspection).
+ *
+ * The run ends without waiting for the delete, which goes with others finishing about then (one
+ * `deleteMany`): waiting held the job's slot for the delete's round trip, which with 50,000 jobs
+ * waiting took 46 ms instead of 10 and made each event cost 1.3 times as much
+ * (docs/performance.md, "Webhooks"). Agenda's own final save of the job is skipped, since it
+ * would match nothing once the job is deleted. Should the delete fail, the job stays locked and
+ * runs again when its lock expires; its handler then finds its work done. Agenda's
+ * `removeOnComplete` is not used: it deletes after announcing completion, so a `drain()` that
+ * checks at that moment still sees the job running and waits out its whole timeout.
  */
-async function forgetSucceededJob(job: Job, removals: GroupCommit<string, true>, log: Logger): Promise<void> {
+function forgetSucceededJob(job: Job, scheduler: Scheduler, log: Logger): void {
   if (job.attrs.type === 'single' || job.attrs.nextRunAt != null || job.attrs._id == null) return;
-  try {
-    await removals.submit(String(job.attrs._id));
-    skipFinalSave(String(job.attrs._id));
-  } catch (error) {
-    // The job did its work; failing it now would only run it again. It is removed at the next start.
-    log.warn({ err: error }, 'could not remove a finished job');
-  }
+  const id = String(job.attrs._id);
+  skipFinalSave(id);
+  scheduler.finishedJobs.submit(id).catch((error: unknown) => log.warn({ err: error }, 'could not remove a finished job; it runs again, and finds its work done, when its lock expires'));
 }
 
 /** The logger of one job run: its name, its id, and what its definition says identifies it (event id, run id, email key). */
@@ -137,16 +151,7 @@ function jobLogger(logger: Logger, definition: JobDefinition, job: Job): Logger 
   return logger.child(bindings);
 }
 
-/** Finished jobs deleted together (one `deleteMany`) when several finish at once. */
-function jobRemovals(agenda: Agenda): GroupCommit<string, true> {
-  return new GroupCommit(async (ids) => {
-    await agenda.cancel({ ids: [...ids] });
-    return ids.map(() => true as const);
-  }, { maxBatch: 100, maxInFlight: 1 });
-}
-
-export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000, metrics?: Metrics): void {
-  const removals = jobRemovals(agenda);
+export function defineJobs(agenda: Scheduler, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000, metrics?: Metrics): void {
   for (const definition of jobs) {
     if (definition.saveStateAtStart === false) skipStartSave(definition.name);
     agenda.define(
@@ -168,7 +173,7 @@ export function defineJobs(agenda: Agenda, jobs: readonly JobDefinition[], logge
           throw error;
         }
         metrics?.recordJob(definition.name, 'succeeded', seconds());
-        await forgetSucceededJob(job, removals, log);
+        forgetSucceededJob(job, agenda, log);
       },
       {
         concurrency: definition.concurrency ?? 5,
