@@ -1,5 +1,5 @@
 /**
- * npm run bench:webhooks [-- --events 2000 --concurrency 32 --warmup 50 --rounds 4 --accounts 10 --poll-interval 1000 --drain-timeout 1800 --log-level info --profile <dir> --backlog 50000 --backlog-window 1000 --out <file.json>]
+ * npm run bench:webhooks [-- --events 2000 --concurrency 32 --warmup 50 --rounds 4 --accounts 10 --poll-interval 1000 --drain-timeout 1800 --log-level info --profile <dir> --backlog 50000 --backlog-window 1000 --backlog-rounds 3 --out <file.json>]
  *
  * Starts the database `npm start` would use (MONGODB_URI, else a mongod on PATH, else the embedded
  * FerretDB) with its data in a temporary folder; measures webhook acknowledgement against raw
@@ -44,12 +44,13 @@ const optionsSchema = z.object({
   profile: z.string().min(1).optional(),
   backlog: count('backlog', 0).default(50_000),
   'backlog-window': count('backlog-window', 10).default(1_000),
+  'backlog-rounds': count('backlog-rounds', 1).default(3),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level: expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
   out: z.string().min(1).optional(),
   help: z.boolean().optional(),
 });
 
-const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [--warmup N] [--rounds N] [--accounts N] [--poll-interval MS] [--drain-timeout S] [--log-level L] [--profile DIR] [--backlog N] [--backlog-window N] [--out file.json]
+const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [--warmup N] [--rounds N] [--accounts N] [--poll-interval MS] [--drain-timeout S] [--log-level L] [--profile DIR] [--backlog N] [--backlog-window N] [--backlog-rounds N] [--out file.json]
   --events N          timed webhook deliveries, then drained into the ledger (default ${FULL.events}; a smoke run: 100)
   --concurrency N     requests (and raw inserts) in flight during acknowledgement (default ${FULL.concurrency})
   --warmup N          untimed deliveries and raw inserts first (default 50; drained with the rest)
@@ -61,6 +62,7 @@ const USAGE = `usage: npm run bench:webhooks -- [--events N] [--concurrency N] [
   --profile DIR       write CPU profiles (.cpuprofile) of the web process and of the drain (the jobs role, in this process) into DIR
   --backlog N         the large backlog of phase 3, cost per event at a backlog of N against one of --backlog-window (default 50000; 0 skips phase 3)
   --backlog-window N  the small backlog, and how many events of the large one are drained and timed (default 1000)
+  --backlog-rounds N  how often each backlog is measured; the ratio is of the medians (default 3)
   --out file.json     where to write the results (default for ${FULL.events} events at concurrency ${FULL.concurrency}: bench/results/webhooks-<date>.json, and .md)`;
 
 function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
@@ -78,6 +80,7 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
       profile: { type: 'string' },
       backlog: { type: 'string' },
       'backlog-window': { type: 'string' },
+      'backlog-rounds': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -148,7 +151,7 @@ try {
   let backlog = null;
   if (options.backlog > 0 && ledger.completed) {
     log('cost per event by backlog:');
-    backlog = await measureBacklog(database, { small: options['backlog-window'], large: Math.max(options.backlog, options['backlog-window']), window: options['backlog-window'], accounts: options.accounts }, settings, log);
+    backlog = await measureBacklog(database, { small: options['backlog-window'], large: Math.max(options.backlog, options['backlog-window']), window: options['backlog-window'], rounds: options['backlog-rounds'], accounts: options.accounts }, settings, log);
   }
   const load = { before: loadBefore.map(round1), after: os.loadavg().map(round1) };
   const report = buildReport({

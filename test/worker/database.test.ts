@@ -1,4 +1,5 @@
 import { isDuplicateKeyError } from '../../worker/src/db/connect.js';
+import { ensureIndexes } from '../../worker/src/db/indexes.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;
@@ -41,5 +42,14 @@ describe('the embedded database', () => {
     expect(isDuplicateKeyError(second)).toBe(true);
     expect(await events.find({ key: 'evt_1' }).toArray()).toEqual([{ _id: 'a', key: 'evt_1', payload: 1 }]);
     expect(isDuplicateKeyError(new Error('something else'))).toBe(false);
+  });
+
+  it('creates the indexes a collection lacks and drops the obsolete ones it has, and running it again changes nothing', async () => {
+    const events = database.db.collection('indexed');
+    await events.createIndex({ accountId: 1, type: 1 }, { name: 'by_type' });
+    const wanted = [{ key: { processedAt: 1, receivedAt: 1 }, name: 'unprocessed' }];
+    await ensureIndexes(events, wanted, ['by_type', 'never_there']);
+    await ensureIndexes(events, wanted, ['by_type', 'never_there']);
+    expect((await events.listIndexes().toArray()).map((index) => String(index.name)).sort()).toEqual(['_id_', 'unprocessed']);
   });
 });

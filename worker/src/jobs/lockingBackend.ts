@@ -1,6 +1,7 @@
 import type { AgendaBackend, JobParameters, JobRepository } from 'agenda';
 import { ObjectId, type Collection, type Document } from 'mongodb';
 import { isTransientDatabaseError } from '../db/errors.js';
+import { OBJECT_IDS_PER_QUERY } from '../db/filters.js';
 import type { Logger } from '../logger.js';
 
 const UNLOCK_ATTEMPTS = 3;
@@ -119,8 +120,9 @@ async function findCandidates(jobs: Collection<Document>, jobName: string, nextS
  * How many due candidates one write locks. Agenda asks for one job at a time, and one
  * `findOneAndUpdate` each made the locking itself the limit of a drain (about 200 jobs/s here,
  * one after the other, docs/performance.md); the jobs locked together are handed out one per ask.
+ * As many as one query by ids should hold.
  */
-export const LOCK_AHEAD = 25;
+export const LOCK_AHEAD = OBJECT_IDS_PER_QUERY;
 
 /** The job as Agenda's repository returns a locked one (`computeJobObj` in @agendajs/mongo-backend 4.0.3). */
 export function jobParameters(document: Document): JobParameters {

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { OBJECT_IDS_PER_QUERY } from '../db/filters.js';
 import { GroupCommit } from '../db/groupCommit.js';
 import { skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend } from './lockingBackend.js';
 
@@ -13,7 +14,7 @@ import { skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend 
  * backend locked ahead (see `withSafeLocking`).
  */
 export class Scheduler extends Agenda {
-  /** Finished jobs deleted together (one `deleteMany`) when several finish at once. */
+  /** Finished jobs deleted together (one `deleteMany` by ids) when several finish at once. */
   readonly finishedJobs: GroupCommit<string, true>;
 
   constructor(
@@ -25,7 +26,7 @@ export class Scheduler extends Agenda {
     this.finishedJobs = new GroupCommit(async (ids) => {
       await this.cancel({ ids: [...ids] });
       return ids.map(() => true as const);
-    }, { maxBatch: 100, maxInFlight: 1 });
+    }, { maxBatch: OBJECT_IDS_PER_QUERY, maxInFlight: 1 });
   }
 
   override async stop(closeConnection?: boolean): Promise<void> {

@@ -43,11 +43,16 @@ export class StripeEventStore {
   }
 
   ensureIndexes(): Promise<void> {
-    return ensureIndexes(this.events, [
-      { key: { accountId: 1, livemode: 1, type: 1, created: 1 }, name: 'by_type' },
-      // The recovery sweep's query (webhooks/strandedEvents.ts).
-      { key: { processedAt: 1, receivedAt: 1 }, name: 'unprocessed' },
-    ]);
+    return ensureIndexes(
+      this.events,
+      [
+        // The recovery sweep's query (webhooks/strandedEvents.ts). Events are otherwise read by id.
+        { key: { processedAt: 1, receivedAt: 1 }, name: 'unprocessed' },
+      ],
+      // No query ever used it, and every event written updated it (on FerretDB, four GIN indexes).
+      // On FerretDB dropping it keeps those (docs/ferretdb.md); a new database never has them.
+      ['by_type'],
+    );
   }
 
   /**

@@ -41,17 +41,18 @@ export async function queueEventsWithoutJob(context: ServiceContext, eventIds: r
  */
 export async function requeueStrandedEvents(context: ServiceContext): Promise<number> {
   const cutoff = new Date(context.clock.now().getTime() - STRANDED_EVENT_GRACE_MS);
-  // The jobs are read once, before the events, rather than once per batch of events: on
-  // FerretDB each `$in` read of jobs scans every job of the name, so with a backlog of n events
-  // the sweep cost n²/500 documents (a 50,000-event backlog: 100 scans of 50,000). Reading them
-  // first is safe: an event's job is queued right after the event is stored, so an event old
-  // enough for the sweep whose job is not seen here has none, or got one in the last instant
-  // (queued twice, which is harmless); a job that finished meanwhile left its event processed,
-  // and the events are read afterwards.
-  const withJob = await eventIdsWithJob(context);
+  // The jobs are read once, when the first event old enough to be stranded turns up, rather than
+  // once per batch of events: on FerretDB each `$in` read of jobs scans every job of the name, so
+  // with a backlog of n events the sweep cost n²/500 documents (a 50,000-event backlog: 100 scans
+  // of 50,000). Nor before the events: usually no event is that old, and a jobs process starting
+  // on a fresh backlog of 50,000 spent its first seconds reading all their jobs
+  // (docs/performance.md, "Webhooks"). An event whose job finished between the two reads is
+  // queued again, which is harmless: its job finds it processed.
+  let withJob: Set<string> | null = null;
   let requeued = 0;
   for await (const batch of context.events.unprocessedReceivedBefore(cutoff)) {
-    for (const eventId of batch.filter((id) => !withJob.has(id))) {
+    withJob ??= await eventIdsWithJob(context);
+    for (const eventId of batch.filter((id) => !(withJob?.has(id) ?? false))) {
       await context.queue.enqueue(PROCESS_STRIPE_EVENT, { eventId });
       requeued += 1;
     }
