@@ -2,6 +2,7 @@ import type { AgendaBackend, JobParameters, JobRepository } from 'agenda';
 import { ObjectId, type Collection, type Document } from 'mongodb';
 import { isTransientDatabaseError } from '../db/errors.js';
 import { OBJECT_IDS_PER_QUERY } from '../db/filters.js';
+import { OPTIONAL_JOB_FIELDS } from './jobFields.js';
 import type { Logger } from '../logger.js';
 
 const UNLOCK_ATTEMPTS = 3;
@@ -134,31 +135,9 @@ export function jobParameters(document: Document): JobParameters {
     nextRunAt: document.nextRunAt as Date | null,
     type: document.type as JobParameters['type'],
     data: document.data,
-    ...Object.fromEntries(JOB_OPTIONAL_FIELDS.map((field) => [field, optional(field)])),
+    ...Object.fromEntries(OPTIONAL_JOB_FIELDS.map((field) => [field, optional(field)])),
   } as JobParameters;
 }
-
-const JOB_OPTIONAL_FIELDS = [
-  'lockedAt',
-  'lastFinishedAt',
-  'failedAt',
-  'failCount',
-  'failReason',
-  'repeatTimezone',
-  'lastRunAt',
-  'repeatInterval',
-  'repeatAt',
-  'disabled',
-  'progress',
-  'unique',
-  'uniqueOpts',
-  'lastModifiedBy',
-  'fork',
-  'debounceStartedAt',
-  'startDate',
-  'endDate',
-  'skipDays',
-] as const;
 
 /**
  * Locks those of `candidates` that are still due and unlocked with one `updateMany`, and reads

@@ -1,6 +1,7 @@
 import type { Agenda } from 'agenda';
 import type { Collection, Document } from 'mongodb';
 import { GroupCommit, insertOutcomes, GroupCommitItemError } from '../db/groupCommit.js';
+import { NULL_WHEN_UNSET } from './jobFields.js';
 
 /** Hands work to the job processes; any role may enqueue, only `jobs`/`all` processes run it. */
 export interface JobQueue {
@@ -9,30 +10,6 @@ export interface JobQueue {
 
 /** Jobs inserted by one `insertMany` at most. */
 const ENQUEUE_BATCH = 100;
-
-/**
- * The fields `MongoJobRepository.saveJob` (@agendajs/mongo-backend 4.0.3) stores as null when
- * a new job does not set them; every job it inserts has them, and its queries rely on
- * `lockedAt: null` and `disabled` being present.
- */
-const NULL_WHEN_UNSET = [
-  'lockedAt',
-  'lastFinishedAt',
-  'failedAt',
-  'failCount',
-  'failReason',
-  'repeatTimezone',
-  'lastRunAt',
-  'repeatInterval',
-  'repeatAt',
-  'disabled',
-  'progress',
-  'debounceStartedAt',
-  'fork',
-  'startDate',
-  'endDate',
-  'skipDays',
-] as const;
 
 /**
  * The document `agenda.now(name, data)` inserts: Agenda builds the job (its defaults, its
