@@ -1,6 +1,6 @@
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { MongoClient, ObjectId } from 'mongodb';
-import { CANDIDATE_BATCH, CANDIDATE_PAGE, LOCK_AHEAD, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
+import { CANDIDATE_BATCH, CANDIDATE_PAGE, LOCK_AHEAD, lockAhead, withSafeLocking } from '../../worker/src/jobs/lockingBackend.js';
 import { createLogger } from '../../worker/src/logger.js';
 import { openTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -27,6 +27,8 @@ describe('how the worker has Agenda lock jobs', () => {
     expect(first?.name).toBe('slow-fill');
     expect(overlapping).toBeUndefined();
     expect(otherName?.name).toBe('other-name');
+    // A name that does not lock ahead had one job locked: the other is still free.
+    expect(await database.db.collection('jobs_overlap').countDocuments({ name: 'slow-fill', lockedAt: { $ne: null } })).toBe(1);
     // Once the first is done, the next lock query takes the other job, not the same one again.
     const second = await lockQuery('slow-fill');
     expect(second?.name).toBe('slow-fill');
@@ -49,6 +51,7 @@ describe('how the worker has Agenda lock jobs', () => {
     const backend = withSafeLocking(new MongoBackend({ mongo: db, collection: 'jobs_backlog' }), db.collection('jobs_backlog'), createLogger('silent'));
     await backend.connect();
     const jobs = backend.repository;
+    lockAhead('backlog');
     const backlog = 2 * CANDIDATE_BATCH + 7;
     const start = Date.now() - 60_000;
     for (let i = 0; i < backlog; i += 1) await jobs.saveJob({ ...due('backlog'), nextRunAt: new Date(start + (i * 7919) % backlog) }, undefined);
@@ -158,6 +161,7 @@ describe('how the worker has Agenda lock jobs', () => {
     const backend = withSafeLocking(plain, collection, createLogger('silent'));
     await backend.connect();
     await plain.connect();
+    lockAhead('ahead');
     for (let i = 0; i < 3; i += 1) await backend.repository.saveJob({ ...due('ahead'), data: { eventId: `evt_${i}` } }, undefined);
 
     const mine = await backend.repository.getNextJobToRun('ahead', new Date(), new Date(Date.now() - 60_000), undefined, { lastModifiedBy: 'worker-a' });

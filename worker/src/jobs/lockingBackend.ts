@@ -161,6 +161,18 @@ async function lockCandidates(jobs: Collection<Document>, jobName: string, candi
   });
 }
 
+/** Names whose jobs are locked LOCK_AHEAD at a time (`lockAhead`); others one at a time, by Agenda's own `lockJob`. */
+const lockingAhead = new Set<string>();
+
+/**
+ * Has jobs of this name locked LOCK_AHEAD at a time: for many short jobs (Stripe events), where
+ * locking one per command limits a drain. Long jobs (a reprocess run) gain nothing from it and
+ * keep Agenda's own lock.
+ */
+export function lockAhead(jobName: string): void {
+  lockingAhead.add(jobName);
+}
+
 /** Jobs locked ahead and not handed to Agenda yet, by name; released when the scheduler stops. */
 export type LockedAhead = Map<string, JobParameters[]>;
 
@@ -169,8 +181,9 @@ export type LockedAhead = Map<string, JobParameters[]>;
  * unlocked-and-due or lock-expired, sorted by due time). FerretDB evaluates that in Go over every
  * such job, so with a backlog of n jobs each lock reads n documents and draining it costs n².
  * Here one read finds the next CANDIDATE_BATCH due, unlocked jobs' ids (`findCandidates`), and
- * they are locked LOCK_AHEAD at a time by `_id` (`lockCandidates`), in due order. A candidate that
- * was run, rescheduled or locked meanwhile is not locked and is skipped. When no candidate is
+ * they are locked by `_id` in due order: LOCK_AHEAD at a time for the names that ask for it
+ * (`lockCandidates`), else one at a time with Agenda's `lockJob` (unlocked, same due time). A
+ * candidate that was run, rescheduled or locked meanwhile is not locked and is skipped. When no candidate is
  * left, Agenda's own query runs as before: it also finds jobs whose lock expired (a crashed
  * worker's), which candidates never are.
  */
@@ -192,15 +205,26 @@ function lockFromCandidates(next: GetNextJobToRun, target: JobRepository, jobs: 
       queue = found.candidates;
       candidates.set(jobName, queue);
     }
-    for (;;) {
-      const dueCount = queue.findIndex((candidate) => candidate.nextRunAt > nextScanAt);
-      const due = queue.splice(0, Math.min(LOCK_AHEAD, dueCount === -1 ? queue.length : dueCount));
-      if (due.length === 0) break;
-      const [first, ...rest] = await lockCandidates(jobs, jobName, due, nextScanAt, options?.lastModifiedBy);
-      if (first !== undefined) {
-        lockedAhead.set(jobName, rest);
-        return first;
+    if (lockingAhead.has(jobName)) {
+      for (;;) {
+        const dueCount = queue.findIndex((candidate) => candidate.nextRunAt > nextScanAt);
+        const due = queue.splice(0, Math.min(LOCK_AHEAD, dueCount === -1 ? queue.length : dueCount));
+        if (due.length === 0) break;
+        const [first, ...rest] = await lockCandidates(jobs, jobName, due, nextScanAt, options?.lastModifiedBy);
+        if (first !== undefined) {
+          lockedAhead.set(jobName, rest);
+          return first;
+        }
       }
+    }
+    for (let candidate = queue.shift(); candidate !== undefined; candidate = queue.shift()) {
+      if (candidate.nextRunAt > nextScanAt) {
+        queue.unshift(candidate);
+        break;
+      }
+      const job = { _id: candidate._id.toHexString(), name: jobName, nextRunAt: candidate.nextRunAt, priority: 0, type: 'normal' as const, data: undefined };
+      const locked = await target.lockJob(job as Parameters<JobRepository['lockJob']>[0], options);
+      if (locked !== undefined) return locked;
     }
     return next.call(target, jobName, nextScanAt, lockDeadline, now, options);
   };

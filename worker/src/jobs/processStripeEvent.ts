@@ -22,6 +22,7 @@ export function processStripeEventJob(context: ServiceContext) {
     data: processStripeEventData,
     concurrency: PROCESS_STRIPE_EVENT_CONCURRENCY,
     saveStateAtStart: false,
+    lockAhead: true,
     logFields: ({ eventId }) => ({ eventId }),
     handler: async ({ eventId }, _job, log) => {
       const processed = await batches.process(eventId, log);

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { OBJECT_IDS_PER_QUERY } from '../db/filters.js';
 import { GroupCommit } from '../db/groupCommit.js';
-import { skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend } from './lockingBackend.js';
+import { lockAhead, skipFinalSave, skipStartSave, withSafeLocking, type SafeLockingBackend } from './lockingBackend.js';
 
 /**
  * Agenda, with what the worker adds around a run: finished one-off jobs deleted in batches
@@ -68,6 +68,8 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
    * is saved when the run ends. Spares a write per run where that matters (Stripe events).
    */
   saveStateAtStart?: boolean;
+  /** Whether jobs of this name are locked several at a time (`lockAhead`): for many short jobs. */
+  lockAhead?: boolean;
   /** Called once the job has failed for good (retries exhausted, or invalid data), to record it where people look. */
   onGiveUp?: (data: unknown, error: Error) => Promise<void>;
 }
@@ -155,6 +157,7 @@ function jobLogger(logger: Logger, definition: JobDefinition, job: Job): Logger 
 export function defineJobs(agenda: Scheduler, jobs: readonly JobDefinition[], logger: Logger, defaultLockLifetimeMs = 10 * 60_000, metrics?: Metrics): void {
   for (const definition of jobs) {
     if (definition.saveStateAtStart === false) skipStartSave(definition.name);
+    if (definition.lockAhead === true) lockAhead(definition.name);
     agenda.define(
       definition.name,
       async (job: Job) => {
