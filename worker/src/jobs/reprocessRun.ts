@@ -99,8 +99,11 @@ export function reprocessRunJob(context: ServiceContext, reading: Pick<PlanReadi
         // Called once a batch is checkpointed: the run moves on, so failures before it (a killed
         // process's batch, the invoice locks it left) no longer count towards giving the run up
         // for good; saved with the next touch. Otherwise a long run dies of failures spread over hours.
+        // The first checkpoint after failures saves it at once: a process killed just after it
+        // would otherwise leave the failures counted, and a few such kills gave the run up.
+        const hadFailures = (job.attrs.failCount ?? 0) > 0;
         job.attrs.failCount = 0;
-        if (Date.now() - touchedAt < TOUCH_EVERY_MS) return;
+        if (!hadFailures && Date.now() - touchedAt < TOUCH_EVERY_MS) return;
         await job.touch();
         touchedAt = Date.now();
       };
