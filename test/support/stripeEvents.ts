@@ -54,3 +54,36 @@ export function deliver(baseUrl: string, event: EventFixture, signature = signat
 export function processedEvent(db: Db, eventId: string, timeoutMs = 10_000) {
   return eventually(() => db.collection('stripe_events').findOne({ _id: eventId as never }), (e) => e?.processedAt != null, timeoutMs);
 }
+
+/** One row of an invoice's `total_taxes`: the tax rate, the taxed base, the tax, and why (standard rated unless given). */
+export interface InvoiceTaxRow {
+  readonly rate: string;
+  readonly taxable: number;
+  readonly amount: number;
+  readonly reason?: Stripe.Invoice.TotalTax.TaxabilityReason;
+}
+
+/** A finalized invoice to a customer in Austin, Texas, shaped as Stripe's API (2026-10-28) sends it. */
+export function finalizedInvoice(id: string, customer: string, finalizedAt: string, taxes: readonly InvoiceTaxRow[], totalExcludingTax: number, taxExempt: 'none' | 'exempt' = 'none') {
+  return {
+    id,
+    number: `INV-${id.slice(3)}`,
+    customer,
+    currency: 'usd',
+    status: 'open' as const,
+    subtotal: totalExcludingTax,
+    total_excluding_tax: totalExcludingTax,
+    customer_tax_exempt: taxExempt,
+    customer_address: { country: 'US', state: 'TX', postal_code: '78701', city: 'Austin', line1: '1 Congress Ave', line2: null },
+    customer_shipping: null,
+    status_transitions: { finalized_at: Math.floor(Date.parse(finalizedAt) / 1000) as number | null, paid_at: null, voided_at: null, marked_uncollectible_at: null },
+    total_taxes: taxes.map((row) => ({
+      amount: row.amount,
+      taxable_amount: row.taxable,
+      taxability_reason: row.reason ?? ('standard_rated' as const),
+      tax_behavior: 'exclusive' as const,
+      type: 'tax_rate_details' as const,
+      tax_rate_details: { tax_rate: row.rate },
+    })),
+  };
+}

@@ -15,7 +15,7 @@ import { ApiClient } from '../support/api.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { samplePdf } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { deliver, processedEvent, stripeEvent } from '../support/stripeEvents.js';
+import { deliver, finalizedInvoice, processedEvent, stripeEvent } from '../support/stripeEvents.js';
 
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
 const clock: Clock = { now: () => new Date((clockMs += 1000)) };
@@ -77,29 +77,8 @@ function csvRecords(bytes: Buffer): Record<string, string>[] {
 }
 
 function texasInvoice(id: string, customer: string, day: string, exempt: boolean) {
-  return {
-    id,
-    number: `INV-${id.slice(3)}`,
-    customer,
-    currency: 'usd',
-    status: 'open' as const,
-    subtotal: 10000,
-    total_excluding_tax: 10000,
-    customer_tax_exempt: exempt ? ('exempt' as const) : ('none' as const),
-    customer_address: { country: 'US', state: 'TX', postal_code: '78701', city: 'Austin', line1: '1 Congress Ave', line2: null },
-    customer_shipping: null,
-    status_transitions: { finalized_at: Math.floor(Date.parse(`${day}T15:00:00Z`) / 1000), paid_at: null, voided_at: null, marked_uncollectible_at: null },
-    total_taxes: [
-      {
-        amount: exempt ? 0 : 625,
-        taxable_amount: exempt ? 0 : 10000,
-        taxability_reason: exempt ? ('customer_exempt' as const) : ('standard_rated' as const),
-        tax_behavior: 'exclusive' as const,
-        type: 'tax_rate_details' as const,
-        tax_rate_details: { tax_rate: 'txr_TX' },
-      },
-    ],
-  };
+  const tax = exempt ? { rate: 'txr_TX', taxable: 0, amount: 0, reason: 'customer_exempt' as const } : { rate: 'txr_TX', taxable: 10000, amount: 625 };
+  return finalizedInvoice(id, customer, `${day}T15:00:00Z`, [tax], 10000, exempt ? 'exempt' : 'none');
 }
 
 describe('the audit package', () => {

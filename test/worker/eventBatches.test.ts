@@ -6,31 +6,17 @@ import type { Tenant } from '../../worker/src/tenancy.js';
 import { StripeEventBatches } from '../../worker/src/webhooks/eventBatches.js';
 import { openTestDatabase, testConfig, type TestDatabase } from '../support/database.js';
 import { FakeStripe } from '../support/fakeStripe.js';
-import { stripeEvent } from '../support/stripeEvents.js';
+import { finalizedInvoice, stripeEvent } from '../support/stripeEvents.js';
 
 const clock: Clock = { now: () => new Date('2026-05-12T12:00:00Z') };
 const shop: Tenant = { accountId: 'acct_1Batches00000001', livemode: false };
 const other: Tenant = { accountId: 'acct_1Batches00000002', livemode: false };
 const leaving: Tenant = { accountId: 'acct_1Batches00000003', livemode: false };
-const MAY_3 = Math.floor(Date.parse('2026-05-03T15:00:00Z') / 1000);
+const MAY_3 = '2026-05-03T15:00:00Z';
 
 function invoice(id: string, customer: string, { finalized = true }: { finalized?: boolean } = {}) {
-  return {
-    id,
-    number: `INV-${id.slice(3)}`,
-    customer,
-    currency: 'usd',
-    status: 'open' as const,
-    subtotal: 10000,
-    total_excluding_tax: 10000,
-    customer_tax_exempt: 'none' as const,
-    customer_address: { country: 'US', state: 'TX', postal_code: '78701', city: 'Austin', line1: '1 Congress Ave', line2: null },
-    customer_shipping: null,
-    status_transitions: { finalized_at: finalized ? MAY_3 : null, paid_at: null, voided_at: null, marked_uncollectible_at: null },
-    total_taxes: [
-      { amount: 625, taxable_amount: 10000, taxability_reason: 'standard_rated' as const, tax_behavior: 'exclusive' as const, type: 'tax_rate_details' as const, tax_rate_details: { tax_rate: 'txr_TX' } },
-    ],
-  };
+  const sale = finalizedInvoice(id, customer, MAY_3, [{ rate: 'txr_TX', taxable: 10000, amount: 625 }], 10000);
+  return finalized ? sale : { ...sale, status_transitions: { ...sale.status_transitions, finalized_at: null } };
 }
 
 describe('Stripe events processed in batches', () => {

@@ -4,12 +4,12 @@ import type { Tenant } from '../../worker/src/tenancy.js';
 import { ApiClient } from '../support/api.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { deliver, processedEvent, stripeEvent } from '../support/stripeEvents.js';
+import { deliver, finalizedInvoice, processedEvent, stripeEvent, type InvoiceTaxRow } from '../support/stripeEvents.js';
 
 let clockMs = Date.parse('2026-05-12T12:00:00Z');
 const clock: Clock = { now: () => new Date((clockMs += 1000)) };
 const merchant: Tenant = { accountId: 'acct_1Ledger00000001', livemode: false };
-const MAY_3 = Math.floor(Date.parse('2026-05-03T15:00:00Z') / 1000);
+const MAY_3 = '2026-05-03T15:00:00Z';
 
 interface Entry {
   id: string;
@@ -26,31 +26,9 @@ interface Totals {
   data: Array<{ jurisdiction: string | null; taxable: number; exempt: number; tax: number; exposedExempt: number; overCollectedTax: number }>;
 }
 
-type TaxRow = { rate: string; taxable: number; amount: number; reason?: Stripe.Invoice.TotalTax.TaxabilityReason };
-
-/** A finalized invoice, shaped as Stripe's API (2026-10-28) sends it. */
-function invoice(id: string, customer: string, taxes: TaxRow[], totalExcludingTax: number, taxExempt: 'none' | 'exempt' = 'none') {
-  return {
-    id,
-    number: `INV-${id.slice(3)}`,
-    customer,
-    currency: 'usd',
-    status: 'open' as const,
-    subtotal: totalExcludingTax,
-    total_excluding_tax: totalExcludingTax,
-    customer_tax_exempt: taxExempt,
-    customer_address: { country: 'US', state: 'TX', postal_code: '78701', city: 'Austin', line1: '1 Congress Ave', line2: null },
-    customer_shipping: null,
-    status_transitions: { finalized_at: MAY_3, paid_at: null, voided_at: null, marked_uncollectible_at: null },
-    total_taxes: taxes.map((row) => ({
-      amount: row.amount,
-      taxable_amount: row.taxable,
-      taxability_reason: row.reason ?? ('standard_rated' as const),
-      tax_behavior: 'exclusive' as const,
-      type: 'tax_rate_details' as const,
-      tax_rate_details: { tax_rate: row.rate },
-    })),
-  };
+/** A finalized invoice; every invoice here was finalized on 3 May. */
+function invoice(id: string, customer: string, taxes: InvoiceTaxRow[], totalExcludingTax: number, taxExempt: 'none' | 'exempt' = 'none') {
+  return finalizedInvoice(id, customer, MAY_3, taxes, totalExcludingTax, taxExempt);
 }
 
 function creditNote(id: string, invoiceId: string, totalExcludingTax: number, tax: number) {

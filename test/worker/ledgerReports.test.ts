@@ -6,7 +6,7 @@ import type { Tenant } from '../../worker/src/tenancy.js';
 import { ApiClient } from '../support/api.js';
 import { FakeStripe } from '../support/fakeStripe.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { deliver, processedEvent, stripeEvent } from '../support/stripeEvents.js';
+import { deliver, finalizedInvoice, processedEvent, stripeEvent, type InvoiceTaxRow } from '../support/stripeEvents.js';
 
 /*
  * The exposure and over-collection reports, over a ledger built the way production builds
@@ -19,36 +19,9 @@ const clock: Clock = { now: () => new Date((clockMs += 1000)) };
 const merchant: Tenant = { accountId: 'acct_1Reports0000001', livemode: false };
 const otherAccount: Tenant = { accountId: 'acct_1ReportsOther1', livemode: false };
 
-type TaxRow = { rate: string; taxable: number; amount: number; reason?: Stripe.Invoice.TotalTax.TaxabilityReason };
-
 const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-/** A finalized invoice, shaped as Stripe's API (2026-10-28) sends it. */
-function invoice(id: string, customer: string, finalizedAt: string, taxes: TaxRow[], totalExcludingTax: number, taxExempt: 'none' | 'exempt' = 'none') {
-  return {
-    id,
-    number: `INV-${id.slice(3)}`,
-    customer,
-    currency: 'usd',
-    status: 'open' as const,
-    subtotal: totalExcludingTax,
-    total_excluding_tax: totalExcludingTax,
-    customer_tax_exempt: taxExempt,
-    customer_address: { country: 'US', state: 'TX', postal_code: '78701', city: 'Austin', line1: '1 Congress Ave', line2: null },
-    customer_shipping: null,
-    status_transitions: { finalized_at: at(finalizedAt), paid_at: null, voided_at: null, marked_uncollectible_at: null },
-    total_taxes: taxes.map((row) => ({
-      amount: row.amount,
-      taxable_amount: row.taxable,
-      taxability_reason: row.reason ?? ('standard_rated' as const),
-      tax_behavior: 'exclusive' as const,
-      type: 'tax_rate_details' as const,
-      tax_rate_details: { tax_rate: row.rate },
-    })),
-  };
-}
-
-const exemptIn = (rate: string): TaxRow[] => [{ rate, taxable: 0, amount: 0, reason: 'customer_exempt' }];
+const exemptIn = (rate: string): InvoiceTaxRow[] => [{ rate, taxable: 0, amount: 0, reason: 'customer_exempt' }];
 
 interface ReportRow {
   entryId: string;
@@ -116,16 +89,16 @@ describe('the exposure and over-collection reports', () => {
     certificateId = certificate.body.id;
 
     // Exposure: exempted with no certificate, in Texas (May 3 and, out of May, April 20) and California (May 10).
-    await send('invoice.finalized', invoice('in_ExpTX', 'cus_NoPaper', '2026-05-03T15:00:00Z', exemptIn('txr_TXstate'), 7000, 'exempt'));
-    await send('invoice.finalized', invoice('in_ExpCA', 'cus_NoPaper', '2026-05-10T15:00:00Z', exemptIn('txr_CAstate'), 5000, 'exempt'));
-    await send('invoice.finalized', invoice('in_ExpApr', 'cus_NoPaper', '2026-04-20T15:00:00Z', exemptIn('txr_TXstate'), 3000, 'exempt'));
+    await send('invoice.finalized', finalizedInvoice('in_ExpTX', 'cus_NoPaper', '2026-05-03T15:00:00Z', exemptIn('txr_TXstate'), 7000, 'exempt'));
+    await send('invoice.finalized', finalizedInvoice('in_ExpCA', 'cus_NoPaper', '2026-05-10T15:00:00Z', exemptIn('txr_CAstate'), 5000, 'exempt'));
+    await send('invoice.finalized', finalizedInvoice('in_ExpApr', 'cus_NoPaper', '2026-04-20T15:00:00Z', exemptIn('txr_TXstate'), 3000, 'exempt'));
     // Exposure, then voided: no longer exposed.
-    const voided = invoice('in_ExpVoid', 'cus_NoPaper', '2026-05-04T15:00:00Z', exemptIn('txr_TXstate'), 9000, 'exempt');
+    const voided = finalizedInvoice('in_ExpVoid', 'cus_NoPaper', '2026-05-04T15:00:00Z', exemptIn('txr_TXstate'), 9000, 'exempt');
     await send('invoice.finalized', voided);
     await send('invoice.voided', { ...voided, status: 'void' });
     // Over-collection: taxed although the Texas certificate covered it; the second one partly credited on May 20.
-    await send('invoice.finalized', invoice('in_OverTX', 'cus_Reseller', '2026-05-05T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 4000, amount: 250 }], 4000));
-    const credited = invoice('in_OverCredit', 'cus_Reseller', '2026-05-06T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 10000, amount: 625 }], 10000);
+    await send('invoice.finalized', finalizedInvoice('in_OverTX', 'cus_Reseller', '2026-05-05T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 4000, amount: 250 }], 4000));
+    const credited = finalizedInvoice('in_OverCredit', 'cus_Reseller', '2026-05-06T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 10000, amount: 625 }], 10000);
     stripe.addInvoice(merchant, credited); // a credit note's event is booked against the invoice as Stripe has it
     await send('invoice.finalized', credited);
     await send('credit_note.created', {
@@ -139,7 +112,7 @@ describe('the exposure and over-collection reports', () => {
       total_taxes: [{ amount: 156 }],
     });
     // Neither flag: an ordinary taxable sale.
-    await send('invoice.finalized', invoice('in_Clean', 'cus_Plain', '2026-05-07T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 8000, amount: 500 }], 8000));
+    await send('invoice.finalized', finalizedInvoice('in_Clean', 'cus_Plain', '2026-05-07T15:00:00Z', [{ rate: 'txr_TXstate', taxable: 8000, amount: 500 }], 8000));
   }, 120_000);
   afterAll(() => service.dispose());
 

@@ -132,8 +132,7 @@ export function createScheduler({ db, logger, pollIntervalMs, lockLimit, lockLim
  *
  * The run ends without waiting for the delete, which goes with others finishing about then (one
  * `deleteMany`): waiting held the job's slot for the delete's round trip, which with 50,000 jobs
- * waiting took 46 ms instead of 10 and made each event cost 1.3 times as much
- * (docs/performance.md, "Webhooks"). Agenda's own final save of the job is skipped, since it
+ * waiting took 46 ms instead of 10 (docs/performance.md, "Webhooks"). Agenda's own final save of the job is skipped, since it
  * would match nothing once the job is deleted. Should the delete fail, the job stays locked and
  * runs again when its lock expires; its handler then finds its work done. Agenda's
  * `removeOnComplete` is not used: it deletes after announcing completion, so a `drain()` that
